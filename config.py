@@ -1,0 +1,103 @@
+"""Configuration classes.
+
+The class is chosen by ``TRACKER_ENV`` (development, testing, production; development by
+default). Any setting can then be overridden by an environment variable prefixed with
+``TRACKER_``: ``TRACKER_SECRET_KEY``, ``TRACKER_DATABASE_URL``, ``TRACKER_MAIL_SERVER``...
+(values are parsed as JSON when they can be, so ``TRACKER_MAX_UPLOAD_MB=20`` is a number).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import ClassVar
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by validate()
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run safely; raised at start-up, before serving anything."""
+
+
+class Config:
+    ENV_NAME = "base"
+    SECRET_KEY = DEV_SECRET_KEY
+    # None means "a SQLite file in the instance folder" (resolved in create_app).
+    DATABASE_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # A long grid must not lose its submit to token expiry: the token is bound to the
+    # session instead of a clock.
+    WTF_CSRF_TIME_LIMIT = None
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PREFERRED_URL_SCHEME = "http"
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+
+    MAX_UPLOAD_MB = 60  # whole request, RNCP extracts and proofs included
+    # Largest uncompressed RNCP export accepted by the importer (the national export is ~500 MB).
+    MAX_IMPORT_BYTES = 1_500_000_000
+
+    HSTS = False
+    # Public base of the identifiers minted in CASE exports.
+    CASE_BASE_URI = "https://livret.example.org/case"
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-not-secret"  # noqa: S105
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SECRET_KEY = ""
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    HSTS = True
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_class(name: str | None = None) -> type[Config]:
+    name = (name or os.environ.get("TRACKER_ENV") or "development").lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(
+            f"Unknown TRACKER_ENV {name!r}: choose one of {', '.join(CONFIGS)}."
+        ) from None
+
+
+def validate_settings(settings: dict) -> None:
+    """Fail fast on a production configuration that would run unsafely."""
+    if settings.get("ENV_NAME") != "production":
+        return
+    secret = settings.get("SECRET_KEY") or ""
+    if len(secret) < 32 or secret in {DEV_SECRET_KEY, TestingConfig.SECRET_KEY}:
+        raise ConfigError(
+            "Production needs TRACKER_SECRET_KEY: a random secret of at least 32 characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+    if not settings.get("DATABASE_URL"):
+        raise ConfigError(
+            "Production needs TRACKER_DATABASE_URL, e.g. "
+            "postgresql+psycopg://livret:PASSWORD@db.example.org/livret."
+        )

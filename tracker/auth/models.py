@@ -1,0 +1,93 @@
+"""Accounts and the roles they hold."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base, TimestampMixin
+from tracker.i18n import _l
+
+
+class Role(StrEnum):
+    APPRENTICE = "apprentice"
+    COMPANY_TUTOR = "company_tutor"
+    ACADEMIC_TUTOR = "academic_tutor"
+    MANAGER = "manager"
+    JURY = "jury"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.APPRENTICE: _l("Apprenti·e"),
+    Role.COMPANY_TUTOR: _l("Maître d'apprentissage"),
+    Role.ACADEMIC_TUTOR: _l("Tuteur académique"),
+    Role.MANAGER: _l("Responsable de formation"),
+    Role.JURY: _l("Membre du jury"),
+}
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(TimestampMixin, Base):
+    """A person who signs in. The session cookie carries ``session_token``, not the id:
+    rotating the token (logout, password change) revokes every session at once."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(row.role) for row in self.role_rows)
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    # Flask-Login protocol
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return self.session_token
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('apprentice', 'company_tutor', 'academic_tutor', 'manager', 'jury')",
+            name="role_known",
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
