@@ -42,6 +42,8 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], password:
 
 def register(app: Flask) -> None:
     from tracker.demo import demo_cli
+    from tracker.referentials.cli import referentials_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(referentials_cli)
     app.cli.add_command(demo_cli)

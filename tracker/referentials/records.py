@@ -8,7 +8,7 @@ functions that are easy to test and never touch Flask or a session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -59,6 +59,7 @@ class RequirementRecord:
     kind: RequirementKind
     label: str  # French text shown to users, e.g. "Anglais B2 (CECRL) certifié"
     params: dict[str, object] = field(default_factory=dict)
+    rule: str = ""  # the fiche's own wording this condition comes from
 
 
 @dataclass
@@ -81,3 +82,42 @@ def mint_competence_codes(block: BlockRecord) -> None:
     for position, competence in enumerate(block.competences, start=1):
         if not competence.code:
             competence.code = f"{block.code}.C{position:02d}"
+
+
+DEFAULT_TRACK_NAME = "Parcours unique"
+
+
+def ensure_track(record: CertificationRecord) -> None:
+    """A certification without tracks gets one track holding all its blocks."""
+    if not record.tracks:
+        record.tracks = [TrackRecord(DEFAULT_TRACK_NAME, [block.code for block in record.blocks])]
+
+
+def record_to_dict(record: CertificationRecord) -> dict[str, object]:
+    """JSON-ready form of a record (for import drafts kept between two requests)."""
+    data = asdict(record)
+    data["registration_end"] = (
+        record.registration_end.isoformat() if record.registration_end else None
+    )
+    return data
+
+
+def record_from_dict(data: dict[str, object]) -> CertificationRecord:
+    values = dict(data)
+    end = values.get("registration_end")
+    values["registration_end"] = date.fromisoformat(str(end)) if end else None
+    values["blocks"] = [
+        BlockRecord(
+            **{
+                **block,
+                "competences": [CompetenceRecord(**c) for c in block["competences"]],
+            }
+        )
+        for block in values.get("blocks", [])  # type: ignore[union-attr]
+    ]
+    values["tracks"] = [TrackRecord(**t) for t in values.get("tracks", [])]  # type: ignore[union-attr]
+    values["requirements"] = [
+        RequirementRecord(**{**r, "kind": RequirementKind(r["kind"])})
+        for r in values.get("requirements", [])  # type: ignore[union-attr]
+    ]
+    return CertificationRecord(**values)  # type: ignore[arg-type]
