@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -22,8 +23,13 @@ from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy.orm import Session
 
 from tracker import create_app
+from tracker.auth import service as auth_service
 from tracker.auth.models import Role, User
 from tracker.extensions import db
+
+# argon2id with its production cost makes every test account take ~50 ms: tests use the
+# same algorithm with the smallest cost (tests/auth checks the production hasher's output).
+auth_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

@@ -106,6 +106,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
     from tracker.core.views import bp as core_bp
+    from tracker.i18n import _l
+    from tracker.navigation import add_entry
+    from tracker.permissions import may_view_referentials
+    from tracker.referentials.views import bp as referentials_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(referentials_bp)
+    add_entry("referentials.index", _l("Référentiels"), may_view_referentials)

@@ -39,6 +39,9 @@ ACCOUNTS = (
 
 def load_demo() -> list[DemoAccount]:
     """Fill an empty database with the demonstration data; returns the accounts."""
+    from tracker.referentials.service import load_bundled
+
+    load_bundled(db.session)
     for account in ACCOUNTS:
         create_user(
             db.session,

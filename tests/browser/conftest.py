@@ -72,9 +72,11 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 
 
 def seed_live_database() -> None:
-    """The accounts every browser journey signs in with (one per role)."""
+    """The accounts every browser journey signs in with (one per role), and the seeds."""
     from tracker.auth.service import create_user
+    from tracker.referentials.service import load_bundled
 
+    load_bundled(db.session)
     for role in Role:
         create_user(
             db.session,

@@ -31,9 +31,9 @@ Tree
     ``fullStatement`` holds the block title, the competence statement, the sub-skill text,
     the track name or the requirement label. A block's ``notes`` holds its assessment
     methods; a track's ``notes`` its description; a requirement's ``notes`` the JSON
-    ``{"kind": ..., "params": {...}, "rule": ...}`` of :class:`RequirementRecord`. The blocks of a track
-    are ``isPartOf`` associations, origin = block, destination = track, ``sequenceNumber``
-    = position of the block in the track.
+    ``{"kind": ..., "params": {...}, "rule": ...}`` of :class:`RequirementRecord`. The
+    blocks of a track are ``isPartOf`` associations, origin = block, destination = track,
+    ``sequenceNumber`` = position of the block in the track.
 
 Certification metadata (CFDocument)
     ``humanCodingScheme`` = certification code (not a CASE 1.0 CFDocument field, read back

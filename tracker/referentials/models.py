@@ -48,9 +48,7 @@ class Certification(Base):
     source: Mapped[str] = mapped_column(String(20))  # rncp | case | moodle
     source_name: Mapped[str] = mapped_column(String(255), default="")
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    imported_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     blocks: Mapped[list[Block]] = relationship(
         back_populates="certification",

@@ -571,6 +571,8 @@ def _check_utf8(
     try:
         decoder.decode(chunk, final)
     except UnicodeDecodeError as error:
+        if final and error.reason == "unexpected end of data":
+            return  # the file stops inside a character: reported as a truncated file
         offset = max(error.start - pending, 0)
         bad = error.object[error.start : error.start + 1]
         raise ImportFileError(

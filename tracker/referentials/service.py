@@ -31,9 +31,9 @@ from tracker.referentials.models import (
 )
 from tracker.referentials.records import (
     CECRL_LEVELS,
+    DEFAULT_TRACK_NAME,
     BlockRecord,
     CertificationRecord,
-    DEFAULT_TRACK_NAME,
     CompetenceRecord,
     RequirementKind,
     RequirementRecord,
@@ -113,7 +113,9 @@ def read_file(
         proposals = [
             Proposal(
                 record=fiche.record,
-                ignored={code: split.ignored for code, split in fiche.splits.items() if split.ignored},
+                ignored={
+                    code: split.ignored for code, split in fiche.splits.items() if split.ignored
+                },
                 suspected_assessment={
                     code: split.suspected_assessment
                     for code, split in fiche.splits.items()
@@ -214,7 +216,10 @@ def check_requirement(requirement: RequirementRecord) -> None:
     params = requirement.params
     if requirement.kind == RequirementKind.ENGLISH and params.get("min_level") not in CECRL_LEVELS:
         raise DomainError(
-            _("Le niveau d'anglais exigé doit être l'un de %(levels)s.", levels=", ".join(CECRL_LEVELS))
+            _(
+                "Le niveau d'anglais exigé doit être l'un de %(levels)s.",
+                levels=", ".join(CECRL_LEVELS),
+            )
         )
     if requirement.kind == RequirementKind.MOBILITY:
         low, high = params.get("min_weeks"), params.get("max_weeks", params.get("min_weeks"))
@@ -503,7 +508,11 @@ def apply_profile(record: CertificationRecord, profile: dict[str, object]) -> No
 def load_bundled(session: Session, *, user_id: int | None = None) -> list[SaveOutcome]:
     return [
         save_certification(
-            session, record, source="rncp", source_name=f"bundled/{record.code}.xml", user_id=user_id
+            session,
+            record,
+            source="rncp",
+            source_name=f"bundled/{record.code}.xml",
+            user_id=user_id,
         )
         for record in bundled_records()
     ]

@@ -26,7 +26,8 @@ How the text is cut
    - a bullet ``*``, ``-``, ``–``, ``—``, ``•``, ``·``, ``▪``, ``■``, ``►``, ``➢``, ``‣``
      → a competence;
    - ``o``, ``◦``, ``○``, ``▫`` → a sub-skill of the competence above it (a sub-skill with
-     no competence above it, or right after a heading, is promoted to a competence);
+     no competence above it, or right after a heading, is promoted to a competence, and so
+     are the sub-skills that follow it: a list of ``o`` items alone is a flat list);
    - a code: letters and digits (``C1``, ``A1C1``, ``A1.C1``, ``CP2``), digits (``1``,
      ``12``), or a dotted number (``1.1``, ``C1.2``) followed by ``.``, ``)``, ``:`` or
      `` - ``; a dotted number may also be followed by a plain space; a single lowercase
@@ -37,7 +38,8 @@ How the text is cut
    sentence never splits it.
 4. **Marked text** (at least one marker or ``<li>``): items start only at markers.
 
-   - Chunks before the first marker are a preamble: they are ignored.
+   - Chunks before the first marker are a preamble: they are ignored (hard-wrapped lines
+     of it are joined first, so it is reported as one sentence).
    - A chunk after a soft boundary continues the current item (runs of spaces also occur
      inside an item), except a chunk ending with ``:``, which is a heading and is ignored.
    - A chunk after a hard boundary (a new line or paragraph) continues the current item
@@ -55,7 +57,8 @@ How the text is cut
    - the previous chunk ends with ``, ( [ « / - – — ' ’ & +``, has an unclosed
      parenthesis, or ends with a word that cannot end a statement (an article, a
      preposition, a conjunction: ``de``, ``la``, ``des``, ``à``, ``et``, ``pour``, ...);
-   - but never after a chunk ending with ``:`` (a heading).
+   - but never after a heading or a preamble (rule 7): ``"Le titulaire est capable de"``
+     ends with ``de`` yet is not continued by the first competence.
 
 6. **Packed lists** (RNCP39056): inside any item, a bullet (``-``, ``–``, ``—``, ``•``,
    ``*``, ...) surrounded by single spaces starts a new competence only when the text
@@ -118,25 +121,25 @@ class SplitResult:
 # Text helpers
 
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _HTML_TAG_RE = re.compile(
     r"</?(?:p|li|br|ul|ol|div|span|strong|b|i|em|u|h[1-6]|table|tbody|thead|tr|td|th|a|font"
     r"|sup|sub|blockquote|section|dl|dt|dd)\b[^<>]*>",
     re.IGNORECASE,
 )
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
-_BOUNDARY_RE = re.compile(r"\s*\t\s*|\s{2,}")
+_BOUNDARY_RE = re.compile(r"\s{2,}|\t")
 
 
 def _normalise(text: str) -> str:
     """Collapse every whitespace run (incl. non-breaking spaces) to one space and trim."""
-    return " ".join(text.translate(_INVISIBLE).split())
+    return " ".join(_INVISIBLE_RE.sub("", text).split())
 
 
 def _fold(text: str) -> str:
-    """Lowercase, accents removed, typographic apostrophes made straight: for matching."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("ʼ", "'"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    """Lowercase ASCII for matching: accents and other non-ASCII letters dropped, "’" → "'"."""
+    straight = text.replace("’", "'").replace("ʼ", "'")
+    return unicodedata.normalize("NFKD", straight).encode("ascii", "ignore").decode().lower()
 
 
 def _looks_like_html(text: str) -> bool:
@@ -233,17 +236,28 @@ def clean_text(raw: str | None, *, multiline: bool = True) -> str:
     """Plain text of an RNCP free-text field (titles, ``MODALITES_EVALUATION``, jury text).
 
     HTML tags are removed and entities decoded; ``<p>``, ``<li>``, ``<br>`` and newlines
-    become line breaks (``<li>`` items are written ``"- item"``); inside a line every
-    whitespace run becomes one space; empty lines are dropped and the ends are trimmed.
-    With ``multiline=False`` the lines are joined with a space (for titles).
+    become line breaks (``<li>`` items are written ``"- item"``), except that a line reading
+    as the rest of the previous line's sentence (it starts with a lowercase letter, or the
+    previous line ends with a comma or an article, ...) is joined back to it, which undoes
+    hard wrapping; inside a line every whitespace run, runs of two or more spaces included,
+    becomes one space; empty lines are dropped and the ends are trimmed. With
+    ``multiline=False`` the lines are joined with a space (for titles).
     """
     if not raw:
         return ""
-    lines = []
+    lines: list[str] = []
+    previous_is_item = False
     for text, li_depth in _lines(raw):
         line = _normalise(text)
-        if line:
-            lines.append(f"- {line}" if li_depth is not None else line)
+        if not line:
+            continue
+        if li_depth is not None:
+            lines.append(f"- {line}")
+        elif lines and not previous_is_item and _continues(lines[-1], line, lowercase_rule=True):
+            lines[-1] = f"{lines[-1]} {line}"  # a hard-wrapped sentence
+        else:
+            lines.append(line)
+        previous_is_item = li_depth is not None
     return ("\n" if multiline else " ").join(lines)
 
 
@@ -495,8 +509,11 @@ def _assemble_marked(chunks: list[_Chunk]) -> list[_Item]:
             )
             items.append(current)
             continue
-        if not seen_marker:
-            items.append(_Item("heading", [chunk.text]))
+        if not seen_marker:  # preamble: its wrapped lines are joined, then it is ignored
+            if items and _continues(items[-1].text, chunk.text, lowercase_rule=True):
+                items[-1].parts.append(chunk.text)
+            else:
+                items.append(_Item("heading", [chunk.text]))
             continue
         if current is not None and not chunk.hard:
             if chunk.text.endswith(":"):
@@ -518,7 +535,11 @@ def _assemble_unmarked(chunks: list[_Chunk]) -> list[_Item]:
     lowercase_rule = bool(candidates) and candidates[0][:1].isupper()
     items: list[_Item] = []
     for chunk in chunks:
-        if items and _continues(items[-1].text, chunk.text, lowercase_rule=lowercase_rule):
+        if (
+            items
+            and _continues(items[-1].text, chunk.text, lowercase_rule=lowercase_rule)
+            and not _is_heading(items[-1].text)  # "Le titulaire est capable de" leads in
+        ):
             items[-1].parts.append(chunk.text)
         else:
             items.append(_Item("plain", [chunk.text]))
@@ -566,9 +587,11 @@ def split_competences(raw: str | None) -> SplitResult:
         elif item.kind == "sub" and parent is not None:
             parent.sub_skills.append(text)
         else:
-            parent = CompetenceRecord(statement=text)
-            result.competences.append(parent)
+            competence = CompetenceRecord(statement=text)
+            result.competences.append(competence)
             result.source_codes.append(item.code)
+            # A promoted sub-skill is not a parent: a list of "o" items is a flat list.
+            parent = competence if item.kind != "sub" else None
     result.suspected_assessment = [
         index
         for index, competence in enumerate(result.competences)
