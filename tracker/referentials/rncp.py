@@ -213,25 +213,42 @@ def _too_large(max_bytes: int) -> ImportFileError:
     )
 
 
+# What zipfile raises on a damaged archive (a bad offset gives ValueError "negative seek").
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    OSError,
+)
+
+
+def _corrupt_zip(error: Exception) -> ImportFileError:
+    return ImportFileError(_("L'archive ZIP est corrompue : %(detail)s", detail=str(error)))
+
+
 class _CountingReader:
     """Read a binary stream and refuse it once it has produced more than ``max_bytes``."""
 
-    def __init__(self, raw: Any, max_bytes: int) -> None:
+    def __init__(self, raw: Any, max_bytes: int, *, zipped: bool = False) -> None:
         self._raw = raw
         self._max_bytes = max_bytes
+        self._zipped = zipped
         self.count = 0
 
     def read(self, size: int) -> bytes:
         try:
             data = self._raw.read(size)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-            raise ImportFileError(
-                _("L'archive ZIP est corrompue : %(detail)s", detail=str(error))
-            ) from error
-        except OSError as error:
-            raise ImportFileError(
-                _("Impossible de lire le fichier : %(detail)s", detail=str(error))
-            ) from error
+        except _ZIP_ERRORS as error:
+            if self._zipped:
+                raise _corrupt_zip(error) from error
+            if isinstance(error, OSError):
+                raise ImportFileError(
+                    _("Impossible de lire le fichier : %(detail)s", detail=str(error))
+                ) from error
+            raise
         if not isinstance(data, bytes):
             raise TypeError("iter_fiches needs a binary file object (open it with 'rb')")
         self.count += len(data)
@@ -310,10 +327,8 @@ def _open_zip_member(raw: Any, max_bytes: int, stack: ExitStack) -> _CountingRea
             for info in archive.infolist()
             if not info.is_dir() and not info.filename.startswith("__MACOSX/")
         ]
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as error:
-        raise ImportFileError(
-            _("L'archive ZIP est corrompue : %(detail)s", detail=str(error))
-        ) from error
+    except _ZIP_ERRORS as error:
+        raise _corrupt_zip(error) from error
     xml_members = [info for info in members if info.filename.lower().endswith(".xml")]
     if len(members) == 1:
         member = members[0]
@@ -344,11 +359,9 @@ def _open_zip_member(raw: Any, max_bytes: int, stack: ExitStack) -> _CountingRea
         raise _too_large(max_bytes)
     try:
         stream = stack.enter_context(archive.open(member))
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
-        raise ImportFileError(
-            _("L'archive ZIP est corrompue : %(detail)s", detail=str(error))
-        ) from error
-    return _CountingReader(stream, max_bytes)
+    except _ZIP_ERRORS as error:
+        raise _corrupt_zip(error) from error
+    return _CountingReader(stream, max_bytes, zipped=True)
 
 
 # --------------------------------------------------------------------------------------
@@ -456,8 +469,6 @@ class _FicheBuilder:
                 if self.wanted is not None and number not in self.wanted:
                     self._builder = None  # not wanted: stop building, skip cheaply
                     self._lines = {}
-        elif depth == 3 and tag == "NUMERO_FICHE":
-            self._number_seen = True  # pragma: no cover - skipping starts after the number
         if depth == 2:
             self._in_fiche = False
             if not self._number_seen:
@@ -495,8 +506,14 @@ def _sniff(head: bytes) -> bool:
         )
     if not body.startswith(b"<"):
         raise _not_xml()
-    declared = _ENCODING_DECL_RE.match(body)
-    return declared is None or declared.group(1).decode("ascii").lower() in _UTF8_NAMES
+    declared = _declared_encoding(body)
+    return declared is None or declared.lower() in _UTF8_NAMES
+
+
+def _declared_encoding(head: bytes) -> str | None:
+    """The encoding named by the XML declaration at the start of ``head``, if any."""
+    match = _ENCODING_DECL_RE.match(head.removeprefix(b"\xef\xbb\xbf"))
+    return match.group(1).decode("ascii") if match else None
 
 
 def _parse(stream: _CountingReader, wanted: frozenset[str] | None) -> Iterator[ParsedFiche]:
@@ -562,6 +579,17 @@ def _feed(parser: DefusedXMLParser, target: _FicheBuilder, chunk: bytes) -> None
         raise _parse_error(error, target, at_end=False) from None
     except DefusedXmlException as error:
         raise _defused_error(error, target) from None
+    except (LookupError, ValueError):
+        # An encoding name Python does not know (LookupError) or a multi-byte one that
+        # expat cannot use (ValueError "multi-byte encodings are not supported").
+        raise ImportFileError(
+            _(
+                "Le fichier déclare un encodage inconnu ou non pris en charge (%(encoding)s) : "
+                "enregistrez-le en UTF-8.",
+                encoding=_declared_encoding(chunk) or "?",
+            ),
+            line=target.line(),
+        ) from None
 
 
 def _check_utf8(
