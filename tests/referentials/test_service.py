@@ -117,10 +117,10 @@ def test_a_changed_fiche_becomes_a_new_version_and_the_old_one_stays(db_session,
 def test_export_then_import_gives_the_same_referential(db_session, seeds, fmt: str) -> None:
     for code, cert in seeds.items():
         exported = service.export(cert, fmt, base_uri="https://livret.test/case")
-        proposals = service.read_file(db_session, io.BytesIO(exported.content.encode()))
-        assert len(proposals) == 1
-        assert service.detect_format(exported.content.encode()[:64]) == fmt
-        outcome = service.save_certification(db_session, proposals[0].record, source=fmt)
+        result = service.read_file(db_session, io.BytesIO(exported.content.encode()))
+        assert result.format == fmt
+        assert len(result.proposals) == 1
+        outcome = service.save_certification(db_session, result.proposals[0].record, source=fmt)
         assert not outcome.created, f"{code} changed through {fmt}"
 
 
@@ -133,7 +133,7 @@ def test_case_export_is_stable(db_session, seeds) -> None:
 def test_reimporting_an_rncp_fiche_keeps_tracks_and_requirements(db_session, seeds) -> None:
     path = Path(service.BUNDLED / "RNCP39055.xml")
     with path.open("rb") as stream:
-        (proposal,) = service.read_file(db_session, stream)
+        (proposal,) = service.read_file(db_session, stream).proposals
     assert [t.name for t in proposal.record.tracks] == [
         "Angoulême / Poitiers",
         "Paris / Saint-Denis",
@@ -145,7 +145,7 @@ def test_reimporting_an_rncp_fiche_keeps_tracks_and_requirements(db_session, see
 def test_a_new_rncp_fiche_gets_one_track_with_all_blocks(db_session) -> None:
     path = Path(service.BUNDLED / "RNCP39304.xml")
     with path.open("rb") as stream:
-        (proposal,) = service.read_file(db_session, stream)
+        (proposal,) = service.read_file(db_session, stream).proposals
     assert [(t.name, len(t.block_codes)) for t in proposal.record.tracks] == [
         ("Parcours unique", 3)
     ]

@@ -82,7 +82,7 @@ def import_command(path: Path, fiches: tuple[str, ...], fmt: str, dry_run: bool,
     """Import an RNCP XML export (plain or zipped), a CASE JSON package or a Moodle CSV."""
     try:
         with path.open("rb") as stream:
-            proposals = service.read_file(
+            result = service.read_file(
                 db.session,
                 stream,
                 fmt=fmt,  # type: ignore[arg-type]
@@ -91,6 +91,7 @@ def import_command(path: Path, fiches: tuple[str, ...], fmt: str, dry_run: bool,
             )
     except DomainError as error:
         _fail(error)
+    proposals = result.proposals
     for proposal in proposals:
         print_proposal(proposal)
     if dry_run:
@@ -100,11 +101,10 @@ def import_command(path: Path, fiches: tuple[str, ...], fmt: str, dry_run: bool,
         if not sys.stdin.isatty():
             raise click.ClickException("Nothing saved: pass --yes to save without a prompt.")
         click.confirm(f"Save {len(proposals)} certification(s)?", abort=True)
-    source = service.detect_format(path.read_bytes()[:64]) if fmt == "auto" else fmt
     try:
         outcomes = [
             service.save_certification(
-                db.session, proposal.record, source=source, source_name=path.name
+                db.session, proposal.record, source=result.format, source_name=path.name
             )
             for proposal in proposals
         ]

@@ -6,9 +6,15 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp
 
+from tracker.errors import DomainError
 from tracker.forms import BaseForm
 from tracker.i18n import _l
-from tracker.referentials.review import competences_to_text, tracks_to_text
+from tracker.referentials.review import (
+    competences_from_text,
+    competences_to_text,
+    tracks_from_text,
+    tracks_to_text,
+)
 from tracker.referentials.service import Proposal
 
 FORMAT_CHOICES = [
@@ -94,3 +100,32 @@ def make_review_form(proposals: list[Proposal], formdata=None) -> BaseForm:  # t
         )
         defaults[name] = tracks_to_text(proposal.record.tracks)
     return ReviewForm(formdata=formdata, data=defaults)
+
+
+def apply_review(form, proposals: list[Proposal]) -> bool:  # type: ignore[no-untyped-def]
+    """Apply the edited texts to the proposals; False (with field errors) if any is wrong."""
+    valid = True
+    for p_index, proposal in enumerate(proposals):
+        record = proposal.record
+        for b_index, block in enumerate(record.blocks):
+            competences_name, methods_name = block_field_names(p_index, b_index)
+            # Browsers send textareas back with CRLF line ends: compare lines, not bytes.
+            text = "\n".join((form[competences_name].data or "").splitlines()).strip()
+            if text != competences_to_text(block.competences).strip():
+                try:
+                    block.competences = competences_from_text(text)
+                except DomainError as error:
+                    form[competences_name].errors.append(str(error))
+                    valid = False
+                else:
+                    proposal.suspected_assessment.pop(block.code, None)
+            block.assessment_methods = (form[methods_name].data or "").strip()
+        name = tracks_field_name(p_index)
+        try:
+            record.tracks = tracks_from_text(
+                form[name].data or "", [b.code for b in record.blocks], record.tracks
+            )
+        except DomainError as error:
+            form[name].errors.append(str(error))
+            valid = False
+    return valid

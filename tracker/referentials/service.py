@@ -90,6 +90,12 @@ def detect_format(head: bytes) -> Format:
     return "moodle"
 
 
+@dataclass(frozen=True)
+class ReadResult:
+    format: Format  # as given, or detected from the content
+    proposals: list[Proposal]
+
+
 def read_file(
     session: Session,
     source: IO[bytes],
@@ -97,7 +103,7 @@ def read_file(
     fmt: Format | Literal["auto"] = "auto",
     numbers: list[str] | None = None,
     max_bytes: int = rncp.DEFAULT_MAX_BYTES,
-) -> list[Proposal]:
+) -> ReadResult:
     """Parse ``source`` into proposals; raises ImportFileError on any bad input.
 
     RNCP XML and Moodle CSV carry no tracks nor conditions of award: a fiche that already
@@ -137,7 +143,7 @@ def read_file(
     for proposal in proposals:
         inherit_from_latest(session, proposal.record, fmt)
         ensure_track(proposal.record)
-    return proposals
+    return ReadResult(fmt, proposals)
 
 
 def inherit_from_latest(session: Session, record: CertificationRecord, fmt: Format) -> None:

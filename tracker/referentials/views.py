@@ -22,11 +22,11 @@ from tracker.permissions import may_manage_referentials, may_view_referentials, 
 from tracker.referentials import service
 from tracker.referentials.forms import (
     ImportForm,
+    apply_review,
     block_field_names,
     make_review_form,
     tracks_field_name,
 )
-from tracker.referentials.review import competences_from_text, competences_to_text, tracks_from_text
 
 bp = Blueprint("referentials", __name__, url_prefix="/referentiels")
 
@@ -72,23 +72,18 @@ def start_import() -> Response | str:
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            proposals = service.read_file(
+            result = service.read_file(
                 db.session,
                 upload.stream,
                 fmt=form.fmt.data,
                 numbers=form.fiche_numbers(),
                 max_bytes=current_app.config["MAX_IMPORT_BYTES"],
             )
-            source = (
-                service.detect_format(_peek(upload.stream))
-                if form.fmt.data == "auto"
-                else form.fmt.data
-            )
             draft = service.create_draft(
                 db.session,
                 user_id=current_user.id,
-                proposals=proposals,
-                source=source,
+                proposals=result.proposals,
+                source=result.format,
                 source_name=upload.filename or "",
             )
         except ImportFileError as error:
@@ -98,13 +93,6 @@ def start_import() -> Response | str:
             db.session.commit()
             return redirect(url_for("referentials.review", token=draft.token))
     return render_template("referentials/import.html", form=form)
-
-
-def _peek(stream) -> bytes:  # type: ignore[no-untyped-def]
-    stream.seek(0)
-    head = stream.read(64)
-    stream.seek(0)
-    return head
 
 
 @bp.route("/importer/<token>", methods=["GET", "POST"])
@@ -119,7 +107,7 @@ def review(token: str) -> Response | str:
         db.session.commit()
         flash(_("Import abandonné : rien n'a été enregistré."), "info")
         return redirect(url_for("referentials.index"))
-    if request.method == "POST" and form.validate() and _apply_review(form, proposals):
+    if request.method == "POST" and form.validate() and apply_review(form, proposals):
         service.update_draft(draft, proposals)
         if action == "save":
             try:
@@ -161,34 +149,6 @@ def review(token: str) -> Response | str:
         block_field_names=block_field_names,
         tracks_field_name=tracks_field_name,
     )
-
-
-def _apply_review(form, proposals: list[service.Proposal]) -> bool:  # type: ignore[no-untyped-def]
-    """Apply the edited texts to the proposals; False (with field errors) if any is wrong."""
-    valid = True
-    for p_index, proposal in enumerate(proposals):
-        record = proposal.record
-        for b_index, block in enumerate(record.blocks):
-            competences_name, methods_name = block_field_names(p_index, b_index)
-            text = form[competences_name].data or ""
-            if text.strip() != competences_to_text(block.competences).strip():
-                try:
-                    block.competences = competences_from_text(text)
-                except DomainError as error:
-                    form[competences_name].errors.append(str(error))
-                    valid = False
-                else:
-                    proposal.suspected_assessment.pop(block.code, None)
-            block.assessment_methods = (form[methods_name].data or "").strip()
-        name = tracks_field_name(p_index)
-        try:
-            record.tracks = tracks_from_text(
-                form[name].data or "", [b.code for b in record.blocks], record.tracks
-            )
-        except DomainError as error:
-            form[name].errors.append(str(error))
-            valid = False
-    return valid
 
 
 def level_label(level: str | None) -> str:
