@@ -64,6 +64,10 @@ def test_detail_shows_blocks_competences_tracks_and_conditions(manager) -> None:
     assert "Modalités d'évaluation du bloc RNCP39055BC01" in html
 
 
+def test_codes_in_addresses_are_case_insensitive(manager) -> None:
+    assert "RNCP39056BC04" in manager.get("/referentiels/rncp39056").get_data(as_text=True)
+
+
 def test_exports_download_as_attachments(manager) -> None:
     response = manager.get("/referentiels/RNCP39303/v1/export/case")
     assert response.headers["Content-Disposition"] == (

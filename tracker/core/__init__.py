@@ -1,0 +1,1 @@
+"""Pages open to everyone: home, accessibility statement, language choice."""

@@ -43,11 +43,11 @@ def index() -> str:
 @bp.get("/<code>/v<int:version>")
 @require(may_view_referentials)
 def detail(code: str, version: int | None = None) -> str:
-    certification = service.get_certification(db.session, code, version)
+    certification = service.get_certification(db.session, code.upper(), version)
     return render_template(
         "referentials/detail.html",
         certification=certification,
-        versions=service.versions_of(db.session, code),
+        versions=service.versions_of(db.session, certification.code),
     )
 
 
