@@ -45,6 +45,13 @@ class Config:
     # Largest uncompressed RNCP export accepted by the importer (the national export is ~500 MB).
     MAX_IMPORT_BYTES = 1_500_000_000
 
+    # Login throttling (Flask-Limiter); storage follows TRACKER_REDIS_URL (see create_app)
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_LIMITS = "10 per minute;50 per hour"  # per client address
+    LOGIN_ACCOUNT_LIMIT = "20 per hour"  # per e-mail address tried, whatever the client
+    REDIS_URL: str | None = None
+
     HSTS = False
     # Public base of the identifiers minted in CASE exports.
     CASE_BASE_URI = "https://livret.example.org/case"
@@ -58,6 +65,9 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-not-secret"  # noqa: S105
+    # Tests sign in hundreds of times; tests/auth lowers the limits where they are the subject.
+    LOGIN_LIMITS = "10000 per minute"
+    LOGIN_ACCOUNT_LIMIT = "10000 per hour"
 
 
 class ProductionConfig(Config):

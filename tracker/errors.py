@@ -61,6 +61,7 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
         404: lambda: _("Page introuvable"),
         405: lambda: _("Méthode non autorisée"),
         413: lambda: _("Fichier trop volumineux"),
+        429: lambda: _("Trop de tentatives"),
         500: lambda: _("Erreur interne"),
     }
     explanations = {
@@ -71,6 +72,10 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
         413: lambda: _(
             "Le fichier envoyé dépasse la taille autorisée (%(mb)s Mo).",
             mb=app.config["MAX_UPLOAD_MB"],
+        ),
+        429: lambda: _(
+            "Trop de tentatives en peu de temps : attendez quelques minutes avant de "
+            "réessayer. Rien n'a été enregistré."
         ),
         500: lambda: _(
             "Une erreur inattendue s'est produite. Rien n'a été enregistré ; "

@@ -83,3 +83,37 @@ def test_login_only_redirects_to_this_site(client: FlaskClient, make_user) -> No
         data={"email": user.email, "password": PASSWORD},
     )
     assert response.headers["Location"] == "/"
+
+
+def test_login_is_throttled_per_client_and_per_account(app, make_user) -> None:
+    from tracker.extensions import limiter
+
+    user = make_user(Role.APPRENTICE)
+    limits = {key: app.config[key] for key in ("LOGIN_LIMITS", "LOGIN_ACCOUNT_LIMIT")}
+    app.config.update(LOGIN_LIMITS="3 per minute", LOGIN_ACCOUNT_LIMIT="5 per hour")
+    limiter.reset()
+    try:
+        client = app.test_client()
+        for _attempt in range(3):
+            answer = client.post("/connexion", data={"email": user.email, "password": "faux"})
+            assert answer.status_code == 200
+        throttled = client.post("/connexion", data={"email": user.email, "password": PASSWORD})
+        assert throttled.status_code == 429
+        assert "Trop de tentatives" in throttled.get_data(as_text=True)
+        assert client.get("/connexion").status_code == 200  # reading the form is not limited
+        # From another address, guesses at the same account stop at the account's limit.
+        other = app.test_client()
+        statuses = [
+            other.post(
+                "/connexion",
+                data={"email": user.email, "password": "faux"},
+                environ_base={"REMOTE_ADDR": "192.0.2.7"},
+            ).status_code
+            for _attempt in range(3)
+        ]
+        # The third post is within that address's own limit: the account's limit refuses it.
+        assert statuses[0] == 200
+        assert statuses[-1] == 429
+    finally:
+        limiter.reset()
+        app.config.update(limits)

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from tracker.auth import service
 from tracker.auth.forms import LoginForm
 from tracker.core.views import safe_next
-from tracker.extensions import db
+from tracker.extensions import db, limiter
 from tracker.i18n import _
 from tracker.permissions import public
 
 bp = Blueprint("auth", __name__)
 
 
+def _tried_email() -> str:
+    return "login:" + service.normalise_email(request.form.get("email", ""))
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
 @public
+@limiter.limit(lambda: current_app.config["LOGIN_LIMITS"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_LIMIT"], methods=["POST"], key_func=_tried_email
+)
 def login() -> Response | str:
     form = LoginForm()
     if form.validate_on_submit():
