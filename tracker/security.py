@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -33,6 +33,7 @@ def register(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if app.config.get("HSTS"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user and current_user.is_authenticated:
+        # Static assets are the same for everyone: no need to load the user for them.
+        if request.endpoint != "static" and current_user.is_authenticated:
             headers["Cache-Control"] = "no-store"
         return response

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -13,9 +15,15 @@ from tracker.i18n import _
 
 # argon2-cffi's defaults are argon2id with parameters that meet OWASP ASVS.
 _hasher = PasswordHasher()
-# Verifying against this keeps the time of a login with an unknown e-mail the same as
-# with a known one, so timing does not reveal which e-mails have accounts.
-_DUMMY_HASH = _hasher.hash("dummy password for timing equalisation")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps the time of a login with an unknown e-mail the same as
+    with a known one, so timing does not reveal which e-mails have accounts. Computed on
+    first use, not at import: hashing costs ~50 ms that start-up need not pay."""
+    return _hasher.hash("dummy password for timing equalisation")
+
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -38,7 +46,7 @@ def hash_password(password: str) -> str:
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (same cost either way)."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
