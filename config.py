@@ -52,6 +52,23 @@ class Config:
     LOGIN_ACCOUNT_LIMIT = "20 per hour"  # per e-mail address tried, whatever the client
     REDIS_URL: str | None = None
 
+    # E-mail (Flask-Mail): TRACKER_MAIL_SERVER, TRACKER_MAIL_PORT, TRACKER_MAIL_USE_TLS,
+    # TRACKER_MAIL_USERNAME, TRACKER_MAIL_PASSWORD, TRACKER_MAIL_DEFAULT_SENDER. Without a
+    # server (development), messages are printed to the console instead of being sent.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Livret <livret@localhost>"
+    # Lifetimes of the links sent by e-mail.
+    RESET_TOKEN_HOURS = 1
+    INVITATION_TOKEN_DAYS = 14
+    # Roles that must use a second factor (TOTP) before reaching any page.
+    TOTP_REQUIRED_ROLES: tuple[str, ...] = ()
+    RESET_LIMITS = "5 per minute;20 per hour"  # password-reset requests per client address
+
     HSTS = False
     # Public base of the identifiers minted in CASE exports.
     CASE_BASE_URI = "https://livret.example.org/case"
@@ -68,6 +85,10 @@ class TestingConfig(Config):
     # Tests sign in hundreds of times; tests/auth lowers the limits where they are the subject.
     LOGIN_LIMITS = "10000 per minute"
     LOGIN_ACCOUNT_LIMIT = "10000 per hour"
+    RESET_LIMITS = "10000 per minute"
+    # Nothing leaves the machine: tests read what would have been sent with
+    # tracker.extensions.mail.record_messages().
+    MAIL_SUPPRESS_SEND = True
 
 
 class ProductionConfig(Config):
@@ -77,6 +98,7 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
+    TOTP_REQUIRED_ROLES = ("manager",)
 
 
 CONFIGS: dict[str, type[Config]] = {
@@ -110,4 +132,10 @@ def validate_settings(settings: dict) -> None:
         raise ConfigError(
             "Production needs TRACKER_DATABASE_URL, e.g. "
             "postgresql+psycopg://livret:PASSWORD@db.example.org/livret."
+        )
+    if not settings.get("MAIL_SERVER"):
+        raise ConfigError(
+            "Production needs TRACKER_MAIL_SERVER (and TRACKER_MAIL_USERNAME, "
+            "TRACKER_MAIL_PASSWORD, TRACKER_MAIL_DEFAULT_SENDER): invitations and password "
+            "resets are sent by e-mail."
         )

@@ -37,6 +37,10 @@ def test_default_database_is_a_sqlite_file_in_the_instance_folder(monkeypatch) -
             "TRACKER_SECRET_KEY",
         ),
         ({"SECRET_KEY": STRONG_SECRET}, "TRACKER_DATABASE_URL"),
+        (
+            {"DATABASE_URL": "postgresql+psycopg://db/livret", "SECRET_KEY": STRONG_SECRET},
+            "TRACKER_MAIL_SERVER",
+        ),
     ],
 )
 def test_production_refuses_unsafe_settings(monkeypatch, settings, message) -> None:
@@ -53,10 +57,12 @@ def test_production_starts_with_secret_and_database(monkeypatch) -> None:
             "ENV_NAME": "production",
             "SECRET_KEY": STRONG_SECRET,
             "DATABASE_URL": "postgresql+psycopg://livret@db.example.org/livret",
+            "MAIL_SERVER": "smtp.example.org",
         }
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["HSTS"] is True
+    assert app.config["TOTP_REQUIRED_ROLES"] == ("manager",)
 
 
 def test_unknown_environment_is_refused() -> None:

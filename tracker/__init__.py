@@ -9,7 +9,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 
 from config import config_class, validate_settings
-from tracker.extensions import babel, csrf, db, limiter, login_manager, migrate
+from tracker.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     babel.init_app(
         app,
         locale_selector=_select_locale,

@@ -1,6 +1,14 @@
 """Every model of the app, imported once so the metadata (and Alembic) sees all tables."""
 
-from tracker.auth.models import User, UserRole
+from tracker.audit.models import AuditEvent
+from tracker.auth.models import AccountToken, User, UserRole
+from tracker.people.models import (
+    Apprenticeship,
+    ApprenticeshipPeriod,
+    Cohort,
+    CohortImportDraft,
+    Semester,
+)
 from tracker.referentials.models import (
     Block,
     Certification,
@@ -12,11 +20,18 @@ from tracker.referentials.models import (
 )
 
 __all__ = [
+    "AccountToken",
+    "Apprenticeship",
+    "ApprenticeshipPeriod",
+    "AuditEvent",
     "Block",
     "Certification",
+    "Cohort",
+    "CohortImportDraft",
     "Competence",
     "ImportDraft",
     "Requirement",
+    "Semester",
     "Track",
     "User",
     "UserRole",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, TimestampMixin
+from tracker.db import Base, TimestampMixin, UTCDateTime, utcnow
 from tracker.i18n import _l
 
 
@@ -49,6 +50,13 @@ class User(TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)
+    # Second factor (RFC 6238 TOTP): the base32 secret once enrolled, and the last time
+    # step accepted, so a code cannot be replayed within its 30-second window.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
+    # Set when the person's data were anonymised (RGPD): the row stays so that what they
+    # rated keeps its author, but it names nobody and cannot sign in.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -60,6 +68,11 @@ class User(TimestampMixin, Base):
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
+
+    @property
+    def invited(self) -> bool:
+        """Created by someone else and not joined yet (no password chosen)."""
+        return self.password_hash is None and self.anonymised_at is None
 
     # Flask-Login protocol
     is_anonymous = False
@@ -91,3 +104,27 @@ class UserRole(Base):
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class TokenPurpose(StrEnum):
+    RESET = "reset"  # forgotten password
+    INVITATION = "invitation"  # first visit of an account created by a programme manager
+
+
+class AccountToken(Base):
+    """A single-use link sent by e-mail. Only the SHA-256 of the token is stored, so the
+    table leaks nothing usable; ``used_at`` makes each link work once."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (CheckConstraint("purpose IN ('reset', 'invitation')", name="purpose_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -1,0 +1,1 @@
+"""People: cohorts, semesters, apprenticeships and their periods, person records."""
