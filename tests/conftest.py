@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,73 @@ def login(client: FlaskClient):  # type: ignore[no-untyped-def]
         return client
 
     return do_login
+
+
+@pytest.fixture
+def make_cohort(db_session: Session, make_user):  # type: ignore[no-untyped-def]
+    """Factory: a cohort on a small test certification (one block, two competences),
+    created by a programme manager through the service, with the default calendar."""
+    from tracker.people import service as people
+    from tracker.referentials import service as referentials
+    from tracker.referentials.records import BlockRecord, CertificationRecord, CompetenceRecord
+
+    counter = iter(range(1, 10_000))
+    manager = make_user(Role.MANAGER, name="Responsable des fixtures")
+
+    def factory(*, start_year: int = 2025, name: str | None = None):  # type: ignore[no-untyped-def]
+        certification = referentials.save_certification(
+            db_session,
+            CertificationRecord(
+                code="RNCPTEST",
+                title="Certification de test",
+                blocks=[
+                    BlockRecord(
+                        "RNCPTESTBC01",
+                        "Concevoir",
+                        [CompetenceRecord("Analyser le besoin"), CompetenceRecord("Concevoir")],
+                    )
+                ],
+            ),
+            source="rncp",
+        ).certification
+        return people.create_cohort(
+            db_session,
+            track=certification.tracks[0],
+            name=name or f"Promotion de test {next(counter)}",
+            start_year=start_year,
+            actor=manager,
+        )
+
+    factory.manager = manager  # type: ignore[attr-defined]
+    return factory
+
+
+VALID_SIRET = "73282932000074"
+
+
+@pytest.fixture
+def make_apprenticeship(db_session: Session, make_user, make_cohort):  # type: ignore[no-untyped-def]
+    """Factory: an apprenticeship in ``cohort`` (a new one by default), with new people
+    for every role not given."""
+    from tracker.people import service as people
+
+    def factory(  # type: ignore[no-untyped-def]
+        cohort=None, *, apprentice=None, company_tutor=None, academic_tutor=None
+    ):
+        cohort = cohort or make_cohort()
+        return people.create_apprenticeship(
+            db_session,
+            cohort,
+            apprentice=apprentice or make_user(Role.APPRENTICE),
+            placement=people.Placement(
+                "Aérotech Systèmes",
+                VALID_SIRET,
+                company_tutor or make_user(Role.COMPANY_TUTOR),
+                academic_tutor or make_user(Role.ACADEMIC_TUTOR),
+            ),
+            starts_on=date(cohort.start_year, 9, 1),
+            ends_on=date(cohort.start_year + 3, 8, 31),
+            actor=make_cohort.manager,
+        )
+
+    return factory

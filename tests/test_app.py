@@ -88,7 +88,18 @@ def test_every_route_is_login_protected_unless_marked_public(app: Flask) -> None
         for rule in app.url_map.iter_rules()
         if rule.endpoint != "static" and is_public(app.view_functions[rule.endpoint])
     }
-    assert public == {"core.home", "core.accessibility", "core.set_language", "auth.login"}
+    # Besides home and accessibility, only the sign-in pages: password, second-factor code,
+    # forgotten password and the links sent by e-mail.
+    assert public == {
+        "core.home",
+        "core.accessibility",
+        "core.set_language",
+        "auth.login",
+        "auth.login_code",
+        "auth.forgot_password",
+        "auth.reset_password",
+        "auth.invitation",
+    }
 
 
 def test_protected_route_redirects_anonymous_visitors_to_login(client: FlaskClient) -> None:

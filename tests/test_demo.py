@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
-from tracker.demo import ACCOUNTS, DEMO_PASSWORD
+from sqlalchemy import select
+
+from tracker.auth.models import User
+from tracker.demo import ACCOUNTS, DEMO_PASSWORD, load_demo
+from tracker.people.models import Apprenticeship, Cohort
+from tracker.people.service import tutored_by
+from tracker.referentials.models import Certification
 
 
 def test_demo_load_fills_an_empty_database_and_prints_accounts(app, db_session) -> None:
@@ -13,7 +20,9 @@ def test_demo_load_fills_an_empty_database_and_prints_accounts(app, db_session) 
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["password"] == DEMO_PASSWORD
-    assert {a["email"] for a in data["accounts"]} == {a.email for a in ACCOUNTS}
+    emails = {a["email"] for a in data["accounts"]}
+    assert emails >= {a.email for a in ACCOUNTS}
+    assert len(emails) == len(data["accounts"]) > 30  # apprentices and tutors too
     assert {"manager"} in [set(a["roles"]) for a in data["accounts"]]
     listing = json.loads(runner.invoke(args=["referentials", "list", "--json"]).output)
     assert len(listing) == 5
@@ -31,3 +40,24 @@ def test_demo_accounts_can_sign_in(app, db_session, client) -> None:
         follow_redirects=True,
     )
     assert "Bienvenue, Claire Dubois." in response.get_data(as_text=True)
+
+
+def test_demo_has_one_cohort_per_seed_track_and_a_tutor_change(app, db_session) -> None:
+    load_demo(today=date(2026, 11, 21))
+    cohorts = db_session.scalars(select(Cohort)).all()
+    tracks = {(c.certification.code, c.track.name) for c in cohorts}
+    assert tracks == {
+        (cert.code, track.name)
+        for cert in db_session.scalars(select(Certification))
+        for track in cert.tracks
+    }
+    assert len(tracks) == 6
+    assert {c.start_year for c in cohorts} == {2024, 2025, 2026}
+    assert all(len(c.apprenticeships) >= 3 for c in cohorts)
+    lea = db_session.scalar(select(User).where(User.email == "apprentie@demo.livret.fr"))
+    (contract,) = db_session.scalars(
+        select(Apprenticeship).where(Apprenticeship.apprentice_id == lea.id)
+    ).all()
+    assert [p.company_tutor.name for p in contract.periods] == ["Thomas Girard", "Sophie Martin"]
+    sophie = db_session.scalar(select(User).where(User.name == "Sophie Martin"))
+    assert len(tutored_by(db_session, sophie)) == 2  # one click per apprentice on her home

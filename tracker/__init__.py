@@ -112,10 +112,21 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.core.views import bp as core_bp
     from tracker.i18n import _l
     from tracker.navigation import add_entry
-    from tracker.permissions import may_view_referentials
+    from tracker.people.views import bp as people_bp
+    from tracker.permissions import (
+        is_apprentice,
+        may_follow_apprentices,
+        may_manage_people,
+        may_view_referentials,
+    )
     from tracker.referentials.views import bp as referentials_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(referentials_bp)
+    add_entry("people.my_contract", _l("Mon contrat"), is_apprentice)
+    add_entry("people.my_apprentices", _l("Mes apprentis"), may_follow_apprentices)
+    add_entry("people.cohorts", _l("Promotions"), may_manage_people)
+    add_entry("people.people", _l("Personnes"), may_manage_people)
     add_entry("referentials.index", _l("Référentiels"), may_view_referentials)

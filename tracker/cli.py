@@ -40,6 +40,29 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], password:
     click.echo(f"Account {user.id} created for {user.email}.")
 
 
+@users_cli.command("reset-totp")
+@click.option("--email", required=True)
+def reset_totp_command(email: str) -> None:
+    """Remove a person's second factor (lost phone): they enrol again at next sign-in."""
+    from sqlalchemy import select
+
+    from tracker.audit.service import record
+    from tracker.auth.models import User
+    from tracker.auth.service import normalise_email, revoke_sessions
+
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No account with the e-mail {email}.")
+    user.totp_secret = None
+    user.totp_last_step = None
+    revoke_sessions(user)
+    record(
+        db.session, actor_id=None, action="person.totp_reset", object_type="user", object_id=user.id
+    )
+    db.session.commit()
+    click.echo(f"Second factor removed for account {user.id}; its sessions are signed out.")
+
+
 def register(app: Flask) -> None:
     from tracker.demo import demo_cli
     from tracker.referentials.cli import referentials_cli

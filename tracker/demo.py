@@ -7,7 +7,9 @@ feature at work on realistic French data. Refused in production.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 import click
 from flask import current_app
@@ -15,7 +17,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from tracker.auth.models import Role, User
-from tracker.auth.service import create_user
+from tracker.auth.service import create_user, hash_password
 from tracker.extensions import db
 
 DEMO_PASSWORD = "livret-demo-2026"  # noqa: S105 - documented demonstration password
@@ -28,29 +30,198 @@ class DemoAccount:
     roles: tuple[Role, ...]
 
 
-ACCOUNTS = (
-    DemoAccount("responsable@demo.livret.fr", "Claire Dubois", (Role.MANAGER,)),
-    DemoAccount("tuteur.academique@demo.livret.fr", "Marc Lefèvre", (Role.ACADEMIC_TUTOR,)),
-    DemoAccount("maitre.apprentissage@demo.livret.fr", "Sophie Martin", (Role.COMPANY_TUTOR,)),
-    DemoAccount("apprentie@demo.livret.fr", "Léa Bernard", (Role.APPRENTICE,)),
-    DemoAccount("jury@demo.livret.fr", "Jean Moreau", (Role.JURY,)),
+# The accounts the README lists: one per role, and a company tutor who handed over.
+MANAGER = DemoAccount("responsable@demo.livret.fr", "Claire Dubois", (Role.MANAGER,))
+ACADEMIC = DemoAccount("tuteur.academique@demo.livret.fr", "Marc Lefèvre", (Role.ACADEMIC_TUTOR,))
+COMPANY = DemoAccount("maitre.apprentissage@demo.livret.fr", "Sophie Martin", (Role.COMPANY_TUTOR,))
+FORMER_COMPANY = DemoAccount("ancien.maitre@demo.livret.fr", "Thomas Girard", (Role.COMPANY_TUTOR,))
+APPRENTICE = DemoAccount("apprentie@demo.livret.fr", "Léa Bernard", (Role.APPRENTICE,))
+JURY = DemoAccount("jury@demo.livret.fr", "Jean Moreau", (Role.JURY,))
+ACCOUNTS = (MANAGER, ACADEMIC, COMPANY, FORMER_COMPANY, APPRENTICE, JURY)
+
+OTHER_ACADEMICS = {
+    "cnam": ("Nadia Haddad", "nadia.haddad@demo.livret.fr"),
+    "cqpm": ("Julien Roux", "julien.roux@demo.livret.fr"),
+}
+
+
+@dataclass(frozen=True)
+class DemoCohort:
+    code: str  # fiche RNCP
+    track: str | None  # None: the fiche's only track
+    name: str
+    years_ago: int  # 2: started two academic years ago (now in S5)
+    academic: str  # "marc" or a key of OTHER_ACADEMICS
+    # (apprentice, company, SIRET, company tutor): names; e-mails are derived
+    apprentices: tuple[tuple[str, str, str, str], ...]
+
+
+COHORTS = (
+    DemoCohort(
+        "RNCP39303",
+        None,
+        "Arts et Métiers Mécanique — promotion {year}",
+        2,
+        "marc",
+        (
+            (APPRENTICE.name, "Aérotech Systèmes", "32601815908303", COMPANY.name),
+            ("Nathan Rousseau", "Hydraulique Sud-Ouest", "76131860913906", "Philippe Roche"),
+            ("Manon Lambert", "Alpes Usinage", "56030824628192", "Isabelle Colin"),
+        ),
+    ),
+    DemoCohort(
+        "RNCP39304",
+        None,
+        "Arts et Métiers Mécanique et Mécatronique — promotion {year}",
+        1,
+        "marc",
+        (
+            ("Hugo Petit", "Aérotech Systèmes", "32601815908303", COMPANY.name),
+            ("Chloé Garnier", "Cobot France", "42199351819099", "Karim Saïdi"),
+            ("Yanis Benali", "Énergies Marines Bretagne", "78657975432315", "Valérie Brun"),
+        ),
+    ),
+    DemoCohort(
+        "RNCP39056",
+        None,
+        "Cnam Mécanique — promotion {year}",
+        1,
+        "cnam",
+        (
+            ("Camille Chevalier", "Transmission Auto Lorraine", "48757491186259", "Olivier Noël"),
+            ("Théo Mercier", "Ferroviaire Nord Équipements", "36018955597976", "Sandrine Picard"),
+            ("Sarah Dupuis", "Mécanique de Précision du Rhône", "54710497465079", "Laurent Masson"),
+        ),
+    ),
+    DemoCohort(
+        "RNCP39055",
+        "Angoulême",
+        "Cnam Mécatronique Angoulême–Poitiers — promotion {year}",
+        0,
+        "cnam",
+        (
+            ("Enzo Faure", "Robotique Industrielle Poitou", "49170342366717", "Céline Roy"),
+            ("Jade Robin", "Robotique Industrielle Poitou", "49170342366717", "Céline Roy"),
+            ("Louis Gauthier", "Charentes Automatismes", "36842684656328", "Éric Barbier"),
+        ),
+    ),
+    DemoCohort(
+        "RNCP39055",
+        "Paris",
+        "Cnam Mécatronique Paris–Saint-Denis — promotion {year}",
+        2,
+        "cnam",
+        (
+            ("Emma Perrin", "Cobot France", "42199351819099", "Karim Saïdi"),
+            ("Adam Renaud", "Métro Maintenance Île-de-France", "72330792440269", "Hélène Arnaud"),
+            ("Zoé Marchand", "Alpes Usinage", "56030824628192", "Isabelle Colin"),
+        ),
+    ),
+    DemoCohort(
+        "RNCP21806",
+        None,
+        "CQPM Concepteur modélisateur — promotion {year}",
+        0,
+        "cqpm",
+        (
+            ("Gabriel Lemoine", "Chaudronnerie Picarde", "69952890786668", "Pascal Lefort"),
+            ("Inès Carpentier", "Hydraulique Sud-Ouest", "76131860913906", "Philippe Roche"),
+            ("Maxime Girardin", "Transmission Auto Lorraine", "48757491186259", "Olivier Noël"),
+        ),
+    ),
 )
 
 
-def load_demo() -> list[DemoAccount]:
-    """Fill an empty database with the demonstration data; returns the accounts."""
-    from tracker.referentials.service import load_bundled
+def _email(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return plain.lower().replace(" ", ".") + "@demo.livret.fr"
 
+
+def academic_year_start(today: date) -> int:
+    """The year the current academic year started in (September)."""
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def load_demo(today: date | None = None) -> list[DemoAccount]:
+    """Fill an empty database with the demonstration data; returns the accounts.
+
+    Cohorts are placed relative to ``today`` so the demo always shows a first-year, a
+    second-year and a third-year cohort. Léa Bernard changed company tutor at the start
+    of her second year: Thomas Girard keeps read access to her first two semesters.
+    """
+    from tracker.people import service as people
+    from tracker.referentials.service import get_certification, load_bundled
+
+    year = academic_year_start(today or date.today())
     load_bundled(db.session)
-    for account in ACCOUNTS:
-        create_user(
-            db.session,
-            email=account.email,
-            name=account.name,
-            roles=set(account.roles),
-            password=DEMO_PASSWORD,
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash for every demo account
+    accounts: dict[str, DemoAccount] = {}
+
+    def person(name: str, email: str, role: Role) -> User:
+        user, _created = people.find_or_create_person(
+            db.session, name=name, email=email, role=role, actor=manager
         )
-    return list(ACCOUNTS)
+        user.password_hash = password_hash
+        accounts[email] = DemoAccount(email, user.name, tuple(sorted(user.roles)))
+        return user
+
+    manager = create_user(db.session, email=MANAGER.email, name=MANAGER.name, roles={Role.MANAGER})
+    manager.password_hash = password_hash
+    accounts[MANAGER.email] = MANAGER
+    person(JURY.name, JURY.email, Role.JURY)
+    academics = {"marc": person(ACADEMIC.name, ACADEMIC.email, Role.ACADEMIC_TUTOR)} | {
+        key: person(name, email, Role.ACADEMIC_TUTOR)
+        for key, (name, email) in OTHER_ACADEMICS.items()
+    }
+    known_emails = {a.name: a.email for a in ACCOUNTS}
+    for plan in COHORTS:
+        certification = get_certification(db.session, plan.code)
+        track = next(t for t in certification.tracks if plan.track is None or plan.track in t.name)
+        start = year - plan.years_ago
+        cohort = people.create_cohort(
+            db.session,
+            track=track,
+            name=plan.name.format(year=start),
+            start_year=start,
+            actor=manager,
+        )
+        for apprentice_name, company, siret, tutor_name in plan.apprentices:
+            # Léa Bernard's first company tutor handed over to Sophie Martin a year later.
+            changed = apprentice_name == APPRENTICE.name
+            tutors = [FORMER_COMPANY.name, tutor_name] if changed else [tutor_name]
+            placements = [
+                people.Placement(
+                    company,
+                    siret,
+                    person(name, known_emails.get(name, _email(name)), Role.COMPANY_TUTOR),
+                    academics[plan.academic],
+                )
+                for name in tutors
+            ]
+            apprentice = person(
+                apprentice_name,
+                known_emails.get(apprentice_name, _email(apprentice_name)),
+                Role.APPRENTICE,
+            )
+            apprenticeship = people.create_apprenticeship(
+                db.session,
+                cohort,
+                apprentice=apprentice,
+                placement=placements[0],
+                starts_on=date(start, 9, 1),
+                ends_on=date(start + 3, 8, 31),
+                actor=manager,
+            )
+            for placement in placements[1:]:
+                people.change_placement(
+                    db.session,
+                    apprenticeship,
+                    effective_on=date(start + 1, 9, 1),
+                    placement=placement,
+                    actor=manager,
+                )
+    db.session.flush()
+    return list(accounts.values())
 
 
 demo_cli = AppGroup("demo", help="Demonstration data.")
@@ -66,8 +237,9 @@ def load_command(if_empty: bool, as_json: bool) -> None:
     has_accounts = bool(db.session.scalar(select(func.count()).select_from(User)))
     if has_accounts and not if_empty:
         raise click.ClickException("The database is not empty: demo data go into an empty one.")
+    accounts = list(ACCOUNTS)
     if not has_accounts:
-        load_demo()
+        accounts = load_demo()
         db.session.commit()
     if as_json:
         click.echo(
@@ -76,7 +248,7 @@ def load_command(if_empty: bool, as_json: bool) -> None:
                     "password": DEMO_PASSWORD,
                     "accounts": [
                         {"email": a.email, "name": a.name, "roles": [r.value for r in a.roles]}
-                        for a in ACCOUNTS
+                        for a in accounts
                     ],
                 },
                 ensure_ascii=False,
@@ -90,3 +262,5 @@ def load_command(if_empty: bool, as_json: bool) -> None:
         for account in ACCOUNTS:
             roles = ", ".join(role.label for role in account.roles)
             click.echo(f"  {account.email:40} {account.name} ({roles})")
+        others = len(accounts) - len(ACCOUNTS)
+        click.echo(f"  ... and {others} more apprentices and tutors (demo load --json lists them).")

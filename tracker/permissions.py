@@ -64,3 +64,62 @@ def may_view_referentials(user: Any) -> bool:
 def may_manage_referentials(user: Any) -> bool:
     """Only programme managers import, export and version referentials."""
     return _has(user, Role.MANAGER)
+
+
+# --- People, cohorts, apprenticeships ----------------------------------------------------
+
+
+def may_manage_people(user: Any) -> bool:
+    """Programme managers create and edit cohorts, accounts and apprenticeships."""
+    return _has(user, Role.MANAGER)
+
+
+def may_follow_apprentices(user: Any) -> bool:
+    """Company and academic tutors have a "my apprentices" page."""
+    return _has(user, Role.COMPANY_TUTOR) or _has(user, Role.ACADEMIC_TUTOR)
+
+
+def is_apprentice(user: Any) -> bool:
+    return _has(user, Role.APPRENTICE)
+
+
+def _tutors(user: Any, period: Any) -> bool:
+    return (_has(user, Role.COMPANY_TUTOR) and period.company_tutor_id == user.id) or (
+        _has(user, Role.ACADEMIC_TUTOR) and period.academic_tutor_id == user.id
+    )
+
+
+def has_full_view(user: Any, apprenticeship: Any) -> bool:
+    """The programme manager, the apprentice and the current tutors see the whole contract."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return (
+        _has(user, Role.MANAGER)
+        or (_has(user, Role.APPRENTICE) and apprenticeship.apprentice_id == user.id)
+        or _tutors(user, apprenticeship.current_period)
+    )
+
+
+def may_view_apprenticeship(user: Any, apprenticeship: Any) -> bool:
+    """Full viewers, and former tutors (who then see only their own periods and the
+    semesters attributed to them)."""
+    return has_full_view(user, apprenticeship) or any(
+        _tutors(user, period) for period in apprenticeship.periods
+    )
+
+
+def may_view_period(user: Any, apprenticeship: Any, period: Any) -> bool:
+    return has_full_view(user, apprenticeship) or _tutors(user, period)
+
+
+def may_view_semester(user: Any, apprenticeship: Any, semester: Any) -> bool:
+    """A former tutor keeps read access to the semesters of their period only: a
+    semester belongs to the period running when it ends (``Apprenticeship.period_of``)."""
+    return has_full_view(user, apprenticeship) or _tutors(user, apprenticeship.period_of(semester))
+
+
+def may_export_person(user: Any, person: Any) -> bool:
+    """A person downloads their own data; the programme manager anyone's."""
+    return _has(user, Role.MANAGER) or (
+        getattr(user, "is_authenticated", False) and user.id == person.id
+    )

@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 from tests.conftest import PASSWORD
 from tracker import create_app
 from tracker.auth.models import Role
+from tracker.demo import DEMO_PASSWORD
 from tracker.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,11 +73,12 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 
 
 def seed_live_database() -> None:
-    """The accounts every browser journey signs in with (one per role), and the seeds."""
+    """The Quickstart's demonstration data (seed referentials, cohorts, apprentices and
+    tutors), plus one account per role with no apprenticeship (``<role>@exemple.fr``)."""
     from tracker.auth.service import create_user
-    from tracker.referentials.service import load_bundled
+    from tracker.demo import load_demo
 
-    load_bundled(db.session)
+    load_demo()
     for role in Role:
         create_user(
             db.session,
@@ -124,13 +126,28 @@ def check_a11y(page, axe_script: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def sign_in(page, base_url: str):  # type: ignore[no-untyped-def]
-    """Sign in through the login form as the live database's account for ``role``."""
+    """Sign in through the login form: ``sign_in(Role.X)`` as the live database's account
+    for that role, or ``sign_in("apprentie@demo.livret.fr")`` as a demo account."""
 
-    def do(role: Role) -> None:
+    def do(who: Role | str) -> None:
+        if isinstance(who, Role):
+            email, password = f"{who.value}@exemple.fr", PASSWORD
+        else:
+            email, password = who, DEMO_PASSWORD
+        page.context.clear_cookies()
         page.goto(f"{base_url}/connexion")
-        page.get_by_label("Adresse e-mail").fill(f"{role.value}@exemple.fr")
-        page.get_by_label("Mot de passe").fill(PASSWORD)
+        page.get_by_label("Adresse e-mail").fill(email)
+        page.get_by_label("Mot de passe", exact=True).fill(password)
         page.get_by_role("button", name="Se connecter").last.click()
         page.wait_for_load_state()
 
     return do
+
+
+@pytest.fixture
+def outbox(live_server: str) -> Iterator[list]:
+    """The e-mails the live app sends during the test (nothing leaves the machine)."""
+    from tracker.extensions import mail
+
+    with mail.record_messages() as messages:
+        yield messages

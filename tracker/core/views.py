@@ -5,9 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from tracker.permissions import public
+from tracker.extensions import db
+from tracker.permissions import is_apprentice, may_follow_apprentices, public
 
 bp = Blueprint("core", __name__)
 
@@ -15,7 +17,17 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @public
 def home() -> str:
-    return render_template("core/home.html")
+    """The welcome page; signed in, each person also finds their own way in here: the
+    tutor their apprentices, one click each, the apprentice their contract."""
+    from tracker.people.service import apprenticeships_of, tutored_by
+
+    tutorings = (
+        [t for t in tutored_by(db.session, current_user) if t.current]
+        if may_follow_apprentices(current_user)
+        else []
+    )
+    contracts = apprenticeships_of(db.session, current_user) if is_apprentice(current_user) else []
+    return render_template("core/home.html", tutorings=tutorings, contracts=contracts)
 
 
 @bp.get("/accessibilite")
