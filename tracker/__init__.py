@@ -110,6 +110,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
     from tracker.core.views import bp as core_bp
+    from tracker.evaluations.views import bp as evaluations_bp
     from tracker.i18n import _l
     from tracker.navigation import add_entry
     from tracker.people.views import bp as people_bp
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(evaluations_bp)
     app.register_blueprint(referentials_bp)
     add_entry("people.my_contract", _l("Mon contrat"), is_apprentice)
     add_entry("people.my_apprentices", _l("Mes apprentis"), may_follow_apprentices)

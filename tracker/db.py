@@ -84,3 +84,18 @@ def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-unt
 def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN")
+
+
+def is_write_conflict(error: Exception) -> bool:
+    """Whether a failed flush or commit lost a race against another writer.
+
+    PostgreSQL finds no row at the version it expected (``StaleDataError``); SQLite in WAL
+    mode refuses to upgrade a reader whose snapshot another writer has moved on ("database
+    is locked"). Either way the other save won and this one changed nothing.
+    """
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    if isinstance(error, StaleDataError | IntegrityError):
+        return True
+    return isinstance(error, OperationalError) and "locked" in str(error.orig).lower()

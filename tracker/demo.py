@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import click
 from flask import current_app
@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from tracker.auth.models import Role, User
 from tracker.auth.service import create_user, hash_password
 from tracker.extensions import db
+from tracker.people.models import Cohort
 
 DEMO_PASSWORD = "livret-demo-2026"  # noqa: S105 - documented demonstration password
 
@@ -142,6 +143,29 @@ def academic_year_start(today: date) -> int:
     return today.year if today.month >= 9 else today.year - 1
 
 
+def _open_current_campaign(cohort: Cohort, today: date, manager: User) -> None:
+    """Open the evaluation window of the semester running today (a campaign opened early
+    by the programme manager), so the demo's grids can be filled right away."""
+    from tracker.people import service as people
+
+    current = cohort.current_semester(today)
+    if current is None or current.window_open(today):
+        return
+    plans = people.semester_plans(cohort)
+    plan = plans[current.number - 1]
+    plan.window_opens_on = max(plan.starts_on, today - timedelta(days=14))
+    people.update_cohort(
+        db.session,
+        cohort,
+        name=cohort.name,
+        scale_labels=cohort.scale_labels,
+        not_observed_label=cohort.not_observed_label,
+        threshold=cohort.threshold,
+        plans=plans,
+        actor=manager,
+    )
+
+
 def load_demo(today: date | None = None) -> list[DemoAccount]:
     """Fill an empty database with the demonstration data; returns the accounts.
 
@@ -185,6 +209,7 @@ def load_demo(today: date | None = None) -> list[DemoAccount]:
             start_year=start,
             actor=manager,
         )
+        _open_current_campaign(cohort, today or date.today(), manager)
         for apprentice_name, company, siret, tutor_name in plan.apprentices:
             # Léa Bernard's first company tutor handed over to Sophie Martin a year later.
             changed = apprentice_name == APPRENTICE.name

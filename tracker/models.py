@@ -2,6 +2,7 @@
 
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import AccountToken, User, UserRole
+from tracker.evaluations.models import Grid, Rating
 from tracker.people.models import (
     Apprenticeship,
     ApprenticeshipPeriod,
@@ -29,7 +30,9 @@ __all__ = [
     "Cohort",
     "CohortImportDraft",
     "Competence",
+    "Grid",
     "ImportDraft",
+    "Rating",
     "Requirement",
     "Semester",
     "Track",

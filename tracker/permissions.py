@@ -123,3 +123,35 @@ def may_export_person(user: Any, person: Any) -> bool:
     return _has(user, Role.MANAGER) or (
         getattr(user, "is_authenticated", False) and user.id == person.id
     )
+
+
+# --- Evaluations ----------------------------------------------------------------------------
+
+
+def rater_roles(user: Any, apprenticeship: Any, semester: Any) -> list[Any]:
+    """The grids ``user`` fills for this semester: the apprentice their self-assessment,
+    the tutors in post when the semester ends theirs (``Apprenticeship.period_of``)."""
+    from tracker.evaluations.models import RaterRole
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    period = apprenticeship.period_of(semester)
+    roles = []
+    if _has(user, Role.APPRENTICE) and apprenticeship.apprentice_id == user.id:
+        roles.append(RaterRole.APPRENTICE)
+    if _has(user, Role.COMPANY_TUTOR) and period.company_tutor_id == user.id:
+        roles.append(RaterRole.COMPANY_TUTOR)
+    if _has(user, Role.ACADEMIC_TUTOR) and period.academic_tutor_id == user.id:
+        roles.append(RaterRole.ACADEMIC_TUTOR)
+    return roles
+
+
+def may_read_grid(user: Any, grid: Any, own_grids: list[Any]) -> bool:
+    """Independence: a rater reads another rater's grid once it is submitted and only
+    after submitting their own; the programme manager reads any submitted grid. Drafts
+    are read by their author alone."""
+    if grid in own_grids:
+        return True
+    if not grid.submitted:
+        return False
+    return _has(user, Role.MANAGER) or (bool(own_grids) and all(g.submitted for g in own_grids))

@@ -147,8 +147,8 @@ def test_former_tutor_sees_only_the_semesters_they_followed(page, sign_in, check
 def test_tutors_reach_each_apprentice_in_one_click(page, sign_in, check_a11y) -> None:  # type: ignore[no-untyped-def]
     sign_in(COMPANY_TUTOR)
     home = page.get_by_role("main")
-    assert home.get_by_role("link", name="Léa Bernard").is_visible()
-    assert home.get_by_role("link", name="Hugo Petit").is_visible()
+    assert home.get_by_role("link", name="Léa Bernard", exact=True).is_visible()
+    assert home.get_by_role("link", name="Hugo Petit", exact=True).is_visible()
     check_a11y()
     sign_in(ACADEMIC_TUTOR)
     page.get_by_role("navigation").get_by_role("link", name="Mes apprentis").click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
@@ -27,7 +28,9 @@ def home() -> str:
         else []
     )
     contracts = apprenticeships_of(db.session, current_user) if is_apprentice(current_user) else []
-    return render_template("core/home.html", tutorings=tutorings, contracts=contracts)
+    return render_template(
+        "core/home.html", tutorings=tutorings, contracts=contracts, today=date.today()
+    )
 
 
 @bp.get("/accessibilite")

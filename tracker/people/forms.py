@@ -13,6 +13,7 @@ from wtforms import (
     FormField,
     IntegerField,
     SearchField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -141,8 +142,8 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _role_choices() -> list[tuple[str, str]]:
-    return [(role.value, role.label) for role in Role]
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, role.label) for role in Role]
 
 
 class PersonForm(BaseForm):
@@ -169,7 +170,7 @@ class PeopleSearchForm(BaseForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = [("", _("Tous les rôles")), *_role_choices()]
+        self.role.choices = [SelectChoice("", _("Tous les rôles")), *_role_choices()]
 
 
 class AnonymiseForm(BaseForm):

@@ -8,6 +8,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from tracker.auth.models import Role, User
 from tracker.errors import DomainError, ImportFileError
@@ -64,7 +65,7 @@ def new_cohort() -> Response | str:
     form = CohortCreateForm()
     tracks = {f"{cert.id}:{track.id}": track for cert, track in service.track_choices(db.session)}
     form.track.choices = [
-        (key, f"{t.certification.code} v{t.certification.version} — {t.name}")
+        SelectChoice(key, f"{t.certification.code} v{t.certification.version} — {t.name}")
         for key, t in tracks.items()
     ]
     if request.method == "GET":
@@ -150,7 +151,7 @@ def edit_cohort(cohort_id: int) -> Response | str:
 
 def _fill_academic_tutors(form: PlacementFields) -> None:
     form.academic_tutor.choices = [
-        (tutor.id, f"{tutor.name} ({tutor.email})")
+        SelectChoice(tutor.id, f"{tutor.name} ({tutor.email})")
         for tutor in service.people_with_role(db.session, Role.ACADEMIC_TUTOR)
     ]
 
