@@ -151,6 +151,7 @@ def _render_grid(apprenticeship, semester, role, grid, form, competences):  # ty
         form=form,
         blocks=service.track_blocks(apprenticeship.cohort),
         missing=[c for c in competences if c.id not in answered],
+        total=len(competences),
         window_open=semester.window_open(date.today()),
     )
 
