@@ -30,11 +30,13 @@ def test_forgotten_password_pages(page, base_url, check_a11y) -> None:  # type: 
     page.get_by_role("link", name="Mot de passe oublié ?").click()
     assert _heading(page) == "Mot de passe oublié"
     check_a11y()
-    page.get_by_role("button", name="Recevoir un lien").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Recevoir un lien").click()
     assert page.get_by_label("Adresse e-mail").get_attribute("aria-invalid") == "true"
     check_a11y()
     page.get_by_label("Adresse e-mail").fill("inconnu@exemple.fr")
-    page.get_by_role("button", name="Recevoir un lien").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Recevoir un lien").click()
     assert _heading(page) == "Vérifiez votre messagerie"
     check_a11y()
     page.goto(base_url + "/mot-de-passe/perime")
@@ -49,7 +51,8 @@ def test_reset_page_with_errors(page, base_url, live_app, check_a11y) -> None:  
     check_a11y()
     page.get_by_label("Nouveau mot de passe", exact=True).fill("azertyuiop123")
     page.get_by_label("Confirmation du nouveau mot de passe").fill("autre")
-    page.get_by_role("button", name="Enregistrer le mot de passe").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Enregistrer le mot de passe").click()
     assert page.get_by_role("alert").filter(has_text="Le formulaire contient des erreurs").count()
     check_a11y()
 
@@ -72,7 +75,8 @@ def test_account_and_second_factor_pages(page, base_url, live_app, sign_in, chec
     page.get_by_label("Mot de passe actuel").fill("faux")
     page.get_by_label("Nouveau mot de passe", exact=True).fill("une phrase de passe neuve")
     page.get_by_label("Confirmation du nouveau mot de passe").fill("une phrase de passe neuve")
-    page.get_by_role("button", name="Changer le mot de passe").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Changer le mot de passe").click()
     assert page.get_by_label("Mot de passe actuel").get_attribute("aria-invalid") == "true"
     check_a11y()
 
@@ -82,23 +86,28 @@ def test_account_and_second_factor_pages(page, base_url, live_app, sign_in, chec
     assert qr.count() == 1
     check_a11y()
     page.get_by_label("Code à 6 chiffres").fill("000000")
-    page.get_by_role("button", name="Activer").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Activer").click()
     check_a11y()
     secret = page.locator(".totp-secret").inner_text().replace(" ", "")
     page.get_by_label("Code à 6 chiffres").fill(pyotp.TOTP(secret).now())
-    page.get_by_role("button", name="Activer").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Activer").click()
     assert _heading(page) == "Mon compte"
     check_a11y()
 
-    page.get_by_role("button", name="Se déconnecter").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se déconnecter").click()
     page.goto(base_url + "/connexion")
     page.get_by_label("Adresse e-mail").fill("academic_tutor@exemple.fr")
     page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").last.click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Se connecter").last.click()
     assert _heading(page) == "Code de connexion"
     check_a11y()
     page.get_by_label("Code à 6 chiffres").fill("12")
-    page.get_by_role("button", name="Valider le code").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Valider le code").click()
     check_a11y()
 
     # Leave the shared account as it was for the other browser tests.
