@@ -13,7 +13,7 @@ from tracker.db import is_write_conflict
 from tracker.errors import DomainError
 from tracker.evaluations import service
 from tracker.evaluations.forms import grid_data, make_grid_form
-from tracker.evaluations.models import Grid, RaterRole
+from tracker.evaluations.models import RaterRole
 from tracker.extensions import db
 from tracker.i18n import _, _l
 from tracker.people.models import Apprenticeship, Semester
@@ -86,10 +86,9 @@ def grid(apprenticeship_id: int, number: int, slug: str) -> Response | str | tup
             url_for("evaluations.semester", apprenticeship_id=apprenticeship.id, number=number)
         )
     if request.method == "GET":
-        grid = existing or Grid(apprenticeship=apprenticeship, semester=item, ratings=[])
-        form = make_grid_form(cohort, competences, data=grid_data(grid) if existing else None)
-        if existing is None:
-            form.version.data = 0  # no grid yet: created by the first save
+        # Version 0: no grid yet, the first save creates it.
+        data = grid_data(existing) if existing is not None else {"version": 0}
+        form = make_grid_form(cohort, competences, data=data)
         return _render_grid(apprenticeship, item, role, existing, form, competences)
 
     form = make_grid_form(cohort, competences, formdata=request.form)
@@ -98,11 +97,10 @@ def grid(apprenticeship_id: int, number: int, slug: str) -> Response | str | tup
     submit = request.form.get("action") == "submit"
     try:
         grid = service.open_grid(db.session, apprenticeship, item, role, current_user)
-        version = form.version.data if existing is not None else grid.version
         service.save_grid(
             db.session,
             grid,
-            version=version if version is not None else -1,
+            version=form.version.data if existing is not None else grid.version,
             ratings=form.inputs(),
             general_comment=form.general_comment.data or "",
             actor=current_user,
