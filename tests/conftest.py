@@ -8,6 +8,7 @@ inside a transaction that is rolled back, so tests never see each other's rows.
 
 from __future__ import annotations
 
+import html
 import os
 import uuid
 from collections.abc import Iterator
@@ -229,6 +230,11 @@ def make_cohort(db_session: Session, make_user):  # type: ignore[no-untyped-def]
 
 
 VALID_SIRET = "73282932000074"
+
+
+def page(response) -> str:  # type: ignore[no-untyped-def]
+    """A response's page with its HTML entities decoded, to compare with plain French."""
+    return html.unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture

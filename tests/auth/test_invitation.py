@@ -12,6 +12,7 @@ from tracker.auth.models import AccountToken, Role, TokenPurpose
 from tracker.db import utcnow
 from tracker.errors import DomainError
 from tracker.extensions import mail as mail_extension
+from tracker.people.service import followed_apprentices
 
 PASSWORD = "ma phrase de passe secrète"
 LIFETIME = timedelta(days=14)
@@ -79,7 +80,7 @@ def test_the_page_shows_the_person_their_roles_and_apprentices(
     assert "Tuteur académique, Maître d&#39;apprentissage" in html
     expected = f"{apprenticeship.apprentice.name} (promotion {apprenticeship.cohort.name})"
     assert expected in html
-    assert service.followed_apprentices(db_session, user) == [expected]
+    assert followed_apprentices(db_session, user) == [expected]
 
 
 def test_accepting_sets_the_password_and_signs_in(client, db_session, invited) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, timedelta
 
 import pytest
 
+from tests.conftest import page
 from tracker.evaluations import service
-
-
-def page(response) -> str:  # type: ignore[no-untyped-def]
-    return html.unescape(response.get_data(as_text=True))
 
 
 @pytest.fixture

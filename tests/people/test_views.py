@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import re
@@ -11,16 +10,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import VALID_SIRET
+from tests.conftest import VALID_SIRET, page
 from tracker.auth.models import AccountToken, Role, User
 from tracker.extensions import mail
 from tracker.people.csv_import import TEMPLATE_CSV
 from tracker.people.models import Apprenticeship, Cohort
-
-
-def page(response) -> str:  # type: ignore[no-untyped-def]
-    """The page with its HTML entities decoded, to compare with plain French."""
-    return html.unescape(response.get_data(as_text=True))
 
 
 def count(db_session, model) -> int:  # type: ignore[no-untyped-def]

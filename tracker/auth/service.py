@@ -296,35 +296,6 @@ def invite(session: Session, user: User, *, invited_by: User | None, lifetime: t
     )
 
 
-def followed_apprentices(session: Session, user: User) -> list[str]:
-    """Each apprentice ``user`` currently tutors, as "Name (promotion X)", by name."""
-    from tracker.people.models import Apprenticeship, ApprenticeshipPeriod
-
-    rows = session.scalars(
-        select(Apprenticeship)
-        .join(ApprenticeshipPeriod, ApprenticeshipPeriod.apprenticeship_id == Apprenticeship.id)
-        .where(
-            ApprenticeshipPeriod.ends_on.is_(None),
-            or_(
-                ApprenticeshipPeriod.company_tutor_id == user.id,
-                ApprenticeshipPeriod.academic_tutor_id == user.id,
-            ),
-        )
-        .distinct()
-    )
-    return sorted(
-        (
-            _(
-                "%(name)s (promotion %(cohort)s)",
-                name=row.apprentice.name,
-                cohort=row.cohort.name,
-            )
-            for row in rows
-        ),
-        key=str.casefold,
-    )
-
-
 # --- Second factor (RFC 6238 TOTP) -----------------------------------------------------------
 
 TOTP_ISSUER = "Livret"

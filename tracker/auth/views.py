@@ -37,11 +37,12 @@ from tracker.auth.forms import (
     LoginForm,
     NewPasswordForm,
 )
-from tracker.auth.models import Role, TokenPurpose, User
+from tracker.auth.models import AccountToken, Role, TokenPurpose, User
 from tracker.core.views import safe_next
 from tracker.errors import DomainError
 from tracker.extensions import db, limiter
 from tracker.i18n import _
+from tracker.people.service import followed_apprentices
 from tracker.permissions import public
 
 bp = Blueprint("auth", __name__)
@@ -284,6 +285,20 @@ def forgot_password() -> Response | str:
     return render_template("auth/forgot_password.html", form=form)
 
 
+def _redeem(token: AccountToken, form: NewPasswordForm) -> bool:
+    """Set the password a reset or invitation link was sent for (the link is then used);
+    False, with the reason on the form, when the password is refused."""
+    try:
+        service.redeem_token(db.session, token, form.password.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        form.password.errors.append(str(error))
+        return False
+    db.session.commit()
+    session.pop(PENDING_LOGIN, None)
+    return True
+
+
 @bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_reset_limits, methods=["POST"])
@@ -293,24 +308,15 @@ def reset_password(token: str) -> Response | tuple[str, int] | str:
         return render_template("auth/reset_invalid.html"), 404
     user = found.user
     form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            service.redeem_token(db.session, found, form.password.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            form.password.errors.append(str(error))
-        else:
-            db.session.commit()
-            session.pop(PENDING_LOGIN, None)
-            logout_user()
-            flash(
-                _(
-                    "Votre nouveau mot de passe est enregistré et toutes vos sessions ont été "
-                    "déconnectées : connectez-vous avec ce nouveau mot de passe."
-                ),
-                "success",
-            )
-            return redirect(url_for("auth.login"))
+    if form.validate_on_submit() and _redeem(found, form):
+        flash(
+            _(
+                "Votre nouveau mot de passe est enregistré et toutes vos sessions ont été "
+                "déconnectées : connectez-vous avec ce nouveau mot de passe."
+            ),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form, user=user)
 
 
@@ -326,30 +332,22 @@ def invitation(token: str) -> Response | tuple[str, int] | str:
         return render_template("auth/invitation_invalid.html"), 404
     user = found.user
     form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            service.redeem_token(db.session, found, form.password.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            form.password.errors.append(str(error))
-        else:
-            db.session.commit()
-            session.pop(PENDING_LOGIN, None)
-            if user.totp_secret:
-                # An earlier account with a second factor: the code is still required.
-                logout_user()
-                flash(_("Votre mot de passe est enregistré : connectez-vous."), "success")
-                return redirect(url_for("auth.login"))
-            login_user(user)
-            flash(
-                _("Bienvenue sur Livret, %(name)s : votre compte est activé.", name=user.name),
-                "success",
-            )
-            if service.totp_required(user, current_app.config["TOTP_REQUIRED_ROLES"]):
-                return _ask_enrolment()
-            return redirect(url_for("core.home"))
+    if form.validate_on_submit() and _redeem(found, form):
+        if user.totp_secret:
+            # An earlier account with a second factor: the code is still required.
+            logout_user()
+            flash(_("Votre mot de passe est enregistré : connectez-vous."), "success")
+            return redirect(url_for("auth.login"))
+        login_user(user)
+        flash(
+            _("Bienvenue sur Livret, %(name)s : votre compte est activé.", name=user.name),
+            "success",
+        )
+        if service.totp_required(user, current_app.config["TOTP_REQUIRED_ROLES"]):
+            return _ask_enrolment()
+        return redirect(url_for("core.home"))
     tutor = user.has_role(Role.COMPANY_TUTOR) or user.has_role(Role.ACADEMIC_TUTOR)
-    apprentices = service.followed_apprentices(db.session, user) if tutor else []
+    apprentices = followed_apprentices(db.session, user) if tutor else []
     return render_template("auth/invitation.html", form=form, user=user, apprentices=apprentices)
 
 

@@ -38,7 +38,7 @@ GRID_TITLES = {
 
 @bp.app_context_processor
 def grid_helpers() -> dict[str, object]:
-    return {"grid_slug": SLUG_OF, "grid_titles": GRID_TITLES, "rater_roles": list(RaterRole)}
+    return {"grid_slug": SLUG_OF, "grid_titles": GRID_TITLES, "grid_roles": list(RaterRole)}
 
 
 def _load(apprenticeship_id: int, number: int) -> tuple[Apprenticeship, Semester]:

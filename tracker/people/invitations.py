@@ -15,7 +15,7 @@ from tracker.auth.service import invite
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.mailer import MailNotSent
-from tracker.people.service import tutored_by
+from tracker.people.service import followed_apprentices
 
 
 def send_invitations(users: Iterable[User]) -> int:
@@ -25,15 +25,7 @@ def send_invitations(users: Iterable[User]) -> int:
     for user in users:
         token = invite(db.session, user, invited_by=current_user, lifetime=lifetime)
         db.session.commit()
-        apprentices = [
-            _(
-                "%(name)s (promotion %(cohort)s)",
-                name=t.apprenticeship.apprentice.name,
-                cohort=t.apprenticeship.cohort.name,
-            )
-            for t in tutored_by(db.session, user)
-            if t.current
-        ]
+        apprentices = followed_apprentices(db.session, user)
         try:
             send_invitation(user, token, inviter_name=current_user.name, apprentices=apprentices)
         except MailNotSent:

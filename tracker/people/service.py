@@ -175,17 +175,14 @@ def _cohort_state(cohort: Cohort) -> dict[str, Any]:
         "not_observed_label": cohort.not_observed_label,
         "threshold": cohort.threshold,
         "semesters": [
-            {
-                "number": s.number,
-                "starts_on": s.starts_on.isoformat(),
-                "ends_on": s.ends_on.isoformat(),
-                "window_opens_on": s.window_opens_on.isoformat(),
-                "window_closes_on": s.window_closes_on.isoformat(),
-                "expected_level": s.expected_level,
-            }
-            for s in cohort.semesters
+            {key: _iso(value) for key, value in vars(plan).items()}
+            for plan in semester_plans(cohort)
         ],
     }
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def check_settings(
@@ -662,6 +659,7 @@ def apprenticeships_of(session: Session, apprentice: User) -> list[Apprenticeshi
     return list(
         session.scalars(
             select(Apprenticeship)
+            .options(selectinload(Apprenticeship.cohort))
             .where(Apprenticeship.apprentice_id == apprentice.id)
             .order_by(Apprenticeship.starts_on.desc())
         )
@@ -681,6 +679,7 @@ def tutored_by(session: Session, tutor: User) -> list[Tutoring]:
     """The apprenticeships ``tutor`` follows or followed, current ones first."""
     apprenticeships = session.scalars(
         select(Apprenticeship)
+        .options(selectinload(Apprenticeship.cohort))
         .join(Apprenticeship.periods)
         .where(
             or_(
@@ -705,6 +704,23 @@ def tutored_by(session: Session, tutor: User) -> list[Tutoring]:
         result.append(Tutoring(apprenticeship, roles, current in mine))
     return sorted(
         result, key=lambda t: (not t.current, t.apprenticeship.apprentice.name.casefold())
+    )
+
+
+def followed_apprentices(session: Session, tutor: User) -> list[str]:
+    """Each apprentice ``tutor`` follows now, as "Name (promotion X)", by name: what an
+    invitation (e-mail and page) tells a tutor."""
+    return sorted(
+        (
+            _(
+                "%(name)s (promotion %(cohort)s)",
+                name=t.apprenticeship.apprentice.name,
+                cohort=t.apprenticeship.cohort.name,
+            )
+            for t in tutored_by(session, tutor)
+            if t.current
+        ),
+        key=str.casefold,
     )
 
 
