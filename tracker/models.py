@@ -2,7 +2,7 @@
 
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import AccountToken, User, UserRole
-from tracker.evaluations.models import Grid, Rating
+from tracker.evaluations.models import AgreedLevel, Grid, Rating, Reopening, Review, Signature
 from tracker.people.models import (
     Apprenticeship,
     ApprenticeshipPeriod,
@@ -22,6 +22,7 @@ from tracker.referentials.models import (
 
 __all__ = [
     "AccountToken",
+    "AgreedLevel",
     "Apprenticeship",
     "ApprenticeshipPeriod",
     "AuditEvent",
@@ -33,8 +34,11 @@ __all__ = [
     "Grid",
     "ImportDraft",
     "Rating",
+    "Reopening",
     "Requirement",
+    "Review",
     "Semester",
+    "Signature",
     "Track",
     "User",
     "UserRole",
