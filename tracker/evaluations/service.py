@@ -20,7 +20,7 @@ from tracker.audit.service import record
 from tracker.auth.models import User
 from tracker.db import utcnow
 from tracker.errors import DomainError
-from tracker.evaluations.models import Grid, GridStatus, RaterRole, Rating
+from tracker.evaluations.models import Grid, GridStatus, RaterRole, Rating, Review
 from tracker.i18n import _
 from tracker.people.models import Apprenticeship, Cohort, Semester
 from tracker.referentials.models import Block, Competence
@@ -78,6 +78,23 @@ def grids_of(
         )
     )
     return {RaterRole(grid.rater_role): grid for grid in rows}
+
+
+def review_available(grids: Mapping[RaterRole, Grid], semester: Semester, today: date) -> bool:
+    """The three-way review opens once the three grids are submitted, or once the
+    evaluation window has closed (with whatever was submitted by then)."""
+    all_in = all(role in grids and grids[role].submitted for role in RaterRole)
+    return all_in or today > semester.window_closes_on
+
+
+def get_review(
+    session: Session, apprenticeship: Apprenticeship, semester: Semester
+) -> Review | None:
+    return session.scalar(
+        select(Review).where(
+            Review.apprenticeship_id == apprenticeship.id, Review.semester_id == semester.id
+        )
+    )
 
 
 def open_grid(
