@@ -8,6 +8,8 @@ one. Every change is written to the audit log with its before and after values.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +22,17 @@ from tracker.audit.service import record
 from tracker.auth.models import User
 from tracker.db import utcnow
 from tracker.errors import DomainError
-from tracker.evaluations.models import Grid, GridStatus, RaterRole, Rating, Review
+from tracker.evaluations.models import (
+    AgreedLevel,
+    Grid,
+    GridStatus,
+    RaterRole,
+    Rating,
+    Reopening,
+    Review,
+    ReviewStatus,
+    Signature,
+)
 from tracker.i18n import _
 from tracker.people.models import Apprenticeship, Cohort, Semester
 from tracker.referentials.models import Block, Competence
@@ -149,6 +161,7 @@ def save_grid(
     if grid.submitted:
         raise DomainError(_("Cette grille est déjà soumise : elle ne se modifie plus."))
     semester = grid.semester
+    check_not_frozen(session, grid.apprenticeship, semester)
     if not semester.window_open(today):
         raise DomainError(
             _(
@@ -227,3 +240,294 @@ def save_grid(
             object_type="grid",
             object_id=grid.id,
         )
+
+
+# --- The three-way review -------------------------------------------------------------------
+
+CONTENT_FORMAT = "livret-bilan-1"
+
+
+def _frozen_message() -> str:
+    return _("Le bilan de ce semestre est signé : plus rien ne s'y modifie.")
+
+
+def check_not_frozen(session: Session, apprenticeship: Apprenticeship, semester: Semester) -> None:
+    review = get_review(session, apprenticeship, semester)
+    if review is not None and review.frozen:
+        raise DomainError(_frozen_message())
+
+
+def open_review(session: Session, apprenticeship: Apprenticeship, semester: Semester) -> Review:
+    """The semester's review, created (empty, open) on its first save."""
+    review = get_review(session, apprenticeship, semester)
+    if review is None:
+        review = Review(apprenticeship=apprenticeship, semester=semester)
+        session.add(review)
+        session.flush()
+    return review
+
+
+def _agreed_state(agreed: AgreedLevel | None) -> dict[str, Any]:
+    if agreed is None:
+        return {"level": None, "not_observed": False}
+    return {"level": agreed.level, "not_observed": agreed.not_observed}
+
+
+def missing_agreed(review: Review | None, competences: list[Competence]) -> list[Competence]:
+    """The competences with no agreed level (nor "non observé") yet."""
+    return [
+        c
+        for c in competences
+        if review is None or not ((a := review.agreed_for(c.id)) is not None and a.answered)
+    ]
+
+
+def save_review(
+    session: Session,
+    review: Review,
+    *,
+    version: int,
+    agreed: Mapping[int, RatingInput],
+    comment: str,
+    actor: User,
+) -> None:
+    """Record the agreed levels and the review comment (academic tutor, before signing).
+
+    Refused, changing nothing: a review already signed by someone, a stale version, a level
+    outside the scale or a competence outside the track.
+    """
+    if review.frozen:
+        raise DomainError(_frozen_message())
+    if version != review.version:
+        raise StaleGrid()
+    cohort = review.apprenticeship.cohort
+    competences = {c.id: c for c in track_competences(cohort)}
+    levels = len(cohort.scale_labels)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for competence_id, given in agreed.items():
+        if competence_id not in competences:
+            raise DomainError(_("Cette compétence n'est pas évaluée dans ce parcours."))
+        if given.level is not None and not 1 <= given.level <= levels:
+            raise DomainError(_("Niveau hors de l'échelle de la promotion."))
+        if given.level is not None and given.not_observed:
+            raise DomainError(_("Choisissez un niveau ou « non observé », pas les deux."))
+        row = review.agreed_for(competence_id)
+        new = {"level": given.level, "not_observed": given.not_observed}
+        if _agreed_state(row) == new:
+            continue
+        key = competences[competence_id].code
+        before[key], after[key] = _agreed_state(row), new
+        if row is None:
+            row = AgreedLevel(competence_id=competence_id)
+            review.agreed.append(row)
+        row.level, row.not_observed = given.level, given.not_observed
+    if comment.strip() != review.comment:
+        before["commentaire"], after["commentaire"] = review.comment, comment.strip()
+        review.comment = comment.strip()
+    review.updated_at = utcnow()  # the version moves on every save (see save_grid)
+    session.flush()
+    if after:
+        record(
+            session,
+            actor_id=actor.id,
+            action="review.saved",
+            object_type="review",
+            object_id=review.id,
+            before=before,
+            after=after,
+        )
+
+
+def signed_content(review: Review, grids: Mapping[RaterRole, Grid]) -> dict[str, Any]:
+    """What the parties sign: the three grids as submitted, the agreed levels and the
+    review comment, keyed by stable codes and ids (never names, so that anonymising a
+    person later does not change what was signed)."""
+    apprenticeship = review.apprenticeship
+    cohort = apprenticeship.cohort
+    competences = track_competences(cohort)
+
+    def rating(row: Rating | AgreedLevel | None) -> dict[str, Any] | None:
+        if row is None:
+            return None
+        state = {"level": row.level, "not_observed": row.not_observed}
+        if isinstance(row, Rating):
+            state["comment"] = row.comment
+        return state
+
+    return {
+        "format": CONTENT_FORMAT,
+        "apprenticeship": apprenticeship.id,
+        "apprentice": apprenticeship.apprentice_id,
+        "cohort": cohort.id,
+        "certification": f"{cohort.certification.code} v{cohort.certification.version}",
+        "track": cohort.track_id,
+        "semester": review.semester.number,
+        "scale": list(cohort.scale_labels),
+        "not_observed_label": cohort.not_observed_label,
+        "revision": review.revision,
+        "grids": {
+            role.value: (
+                {
+                    "rater": grid.rater_id,
+                    "status": grid.status,
+                    "submitted_at": grid.submitted_at.isoformat() if grid.submitted_at else None,
+                    "general_comment": grid.general_comment,
+                    "ratings": {c.code: rating(grid.rating_for(c.id)) for c in competences},
+                }
+                if (grid := grids.get(role)) is not None
+                else None
+            )
+            for role in RaterRole
+        },
+        "agreed": {c.code: rating(review.agreed_for(c.id)) for c in competences},
+        "comment": review.comment,
+    }
+
+
+def canonical_json(content: Mapping[str, Any]) -> str:
+    """One text for one content: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def content_matches(session: Session, review: Review) -> bool:
+    """Whether the rows in the database still say what was signed (the hash stored at the
+    first signature against the content recomputed now)."""
+    if review.content_sha256 is None:
+        return False
+    grids = grids_of(session, review.apprenticeship, review.semester)
+    return sha256_hex(canonical_json(signed_content(review, grids))) == review.content_sha256
+
+
+def sign_review(
+    session: Session,
+    review: Review,
+    *,
+    role: RaterRole,
+    signer: User,
+    version: int,
+    comment: str = "",
+) -> None:
+    """Sign (tutors) or acknowledge (apprentice) the review's content.
+
+    The first signature freezes the content: its canonical JSON and SHA-256 are stored and
+    every later signature of this revision signs that same hash. After the third the
+    semester is locked. Refused: agreed levels missing, a stale version (the content
+    changed since the page was loaded), a second signature for the same role.
+    """
+    if review.locked:
+        raise DomainError(_("Ce semestre est déjà verrouillé."))
+    if version != review.version:
+        raise StaleGrid()
+    if role in review.current_signatures:
+        raise DomainError(_("Vous avez déjà signé ce bilan."))
+    if not review.frozen:
+        missing = missing_agreed(review, track_competences(review.apprenticeship.cohort))
+        if missing:
+            raise DomainError(
+                _(
+                    "Il reste %(n)s compétence(s) sans niveau retenu : le tuteur académique "
+                    "doit les compléter avant les signatures.",
+                    n=len(missing),
+                )
+            )
+        grids = grids_of(session, review.apprenticeship, review.semester)
+        text = canonical_json(signed_content(review, grids))
+        review.signed_content, review.content_sha256 = text, sha256_hex(text)
+        review.status = ReviewStatus.SIGNING.value
+        session.flush()
+    signature = Signature(
+        review=review,
+        revision=review.revision,
+        role=role.value,
+        signer_id=signer.id,
+        content_sha256=review.content_sha256,
+        comment=comment.strip() if role is RaterRole.APPRENTICE else "",
+    )
+    session.add(signature)
+    session.flush()
+    record(
+        session,
+        actor_id=signer.id,
+        action="review.signed",
+        object_type="review",
+        object_id=review.id,
+        after={
+            "role": role.value,
+            "revision": review.revision,
+            "sha256": review.content_sha256,
+            "comment": signature.comment,
+        },
+    )
+    session.expire(review, ["signatures"])
+    if len(review.current_signatures) == len(RaterRole):
+        review.status = ReviewStatus.LOCKED.value
+        review.locked_at = utcnow()
+        session.flush()
+        record(
+            session,
+            actor_id=signer.id,
+            action="review.locked",
+            object_type="review",
+            object_id=review.id,
+            after={"revision": review.revision, "sha256": review.content_sha256},
+        )
+
+
+def reopen_review(
+    session: Session,
+    review: Review,
+    *,
+    reason: str,
+    grid_roles: list[RaterRole],
+    actor: User,
+) -> Reopening:
+    """Reopen a signed (or partly signed) semester, for a stated reason.
+
+    The version that was signed stays in ``review_reopenings`` with its hash and the
+    signatures stay in their table: the review starts its next revision, open again for
+    the agreed levels, and the chosen grids go back to draft for their raters.
+    """
+    reason = reason.strip()
+    if not review.frozen:
+        raise DomainError(_("Ce bilan n'est pas signé : il n'y a rien à rouvrir."))
+    if len(reason) < 10:
+        raise DomainError(_("Indiquez la raison de la réouverture (10 caractères au moins)."))
+    reopening = Reopening(
+        review=review,
+        revision=review.revision,
+        signed_content=review.signed_content,
+        content_sha256=review.content_sha256,
+        reason=reason,
+        reopened_by_id=actor.id,
+        reopened_grids=[role.value for role in grid_roles],
+    )
+    session.add(reopening)
+    session.flush()
+    before = {"revision": review.revision, "status": review.status, "sha256": review.content_sha256}
+    review.status = ReviewStatus.OPEN.value
+    review.revision += 1
+    review.signed_content = review.content_sha256 = review.locked_at = None
+    session.flush()
+    grids = grids_of(session, review.apprenticeship, review.semester)
+    for role in grid_roles:
+        grid = grids.get(role)
+        if grid is not None and grid.submitted:
+            grid.status = GridStatus.DRAFT.value
+            grid.submitted_at = None
+            grid.updated_at = utcnow()
+    session.flush()
+    record(
+        session,
+        actor_id=actor.id,
+        action="review.reopened",
+        object_type="review",
+        object_id=review.id,
+        before=before,
+        after={"revision": review.revision, "reason": reason, "grids": reopening.reopened_grids},
+    )
+    return reopening
