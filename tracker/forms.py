@@ -10,6 +10,8 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class BaseForm(FlaskForm):
@@ -26,3 +28,10 @@ class BaseForm(FlaskForm):
                 (key, value.replace("\x00", "") if isinstance(value, str) else value)
                 for key, value in formdata.items(multi=True)
             )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices drawn as checkboxes (``forms.checkbox_group`` in templates)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -146,12 +146,29 @@ def rater_roles(user: Any, apprenticeship: Any, semester: Any) -> list[Any]:
     return roles
 
 
-def may_read_grid(user: Any, grid: Any, own_grids: list[Any]) -> bool:
+def may_read_grid(user: Any, grid: Any, own_grids: list[Any], review_available: bool) -> bool:
     """Independence: a rater reads another rater's grid once it is submitted and only
-    after submitting their own; the programme manager reads any submitted grid. Drafts
-    are read by their author alone."""
+    after submitting their own; the programme manager reads any submitted grid. Once the
+    three-way review is available (three grids in, or the window closed), everyone who
+    sees the semester reads the submitted grids. Drafts are read by their author alone."""
     if grid in own_grids:
         return True
     if not grid.submitted:
         return False
-    return _has(user, Role.MANAGER) or (bool(own_grids) and all(g.submitted for g in own_grids))
+    return (
+        review_available
+        or _has(user, Role.MANAGER)
+        or (bool(own_grids) and all(g.submitted for g in own_grids))
+    )
+
+
+def may_lead_review(user: Any, apprenticeship: Any, semester: Any) -> bool:
+    """The academic tutor of the semester leads its review and records the agreed levels."""
+    from tracker.evaluations.models import RaterRole
+
+    return RaterRole.ACADEMIC_TUTOR in rater_roles(user, apprenticeship, semester)
+
+
+def may_reopen_semester(user: Any) -> bool:
+    """Only a programme manager reopens a signed semester (with a reason)."""
+    return _has(user, Role.MANAGER)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DatabaseError
 from tracker.audit.service import events_for
 from tracker.errors import DomainError
 from tracker.evaluations import service
-from tracker.evaluations.models import AgreedLevel, GridStatus, RaterRole, Rating, Signature
+from tracker.evaluations.models import AgreedLevel, RaterRole, Rating, Signature
 from tracker.evaluations.service import RatingInput, StaleGrid
 
 IN_WINDOW = date(2026, 1, 20)  # S1 of a 2025 cohort: window 10/01/2026 – 28/02/2026
@@ -92,7 +92,7 @@ def s1(db_session, make_apprenticeship) -> Semester:  # type: ignore[no-untyped-
 @pytest.fixture
 def locked(s1):  # type: ignore[no-untyped-def]
     review = s1.review()
-    for role in (RaterRole.COMPANY_TUTOR, RaterRole.ACADEMIC_TUTOR, RaterRole.APPRENTICE):
+    for role in (RaterRole.ACADEMIC_TUTOR, RaterRole.COMPANY_TUTOR, RaterRole.APPRENTICE):
         s1.sign(review, role, comment="D'accord." if role is RaterRole.APPRENTICE else "")
     return s1, review
 
@@ -148,13 +148,14 @@ def test_signing_needs_every_agreed_level(s1) -> None:
         actor=s1.people[RaterRole.ACADEMIC_TUTOR],
     )
     with pytest.raises(DomainError, match="1 compétence"):
-        s1.sign(review, RaterRole.COMPANY_TUTOR)
+        s1.sign(review, RaterRole.ACADEMIC_TUTOR)
     assert review.current_signatures == {}
 
 
 def test_three_signatures_lock_the_semester_with_one_hash(locked) -> None:
     s1, review = locked
-    assert review.locked and review.locked_at is not None
+    assert review.locked
+    assert review.locked_at is not None
     signatures = review.current_signatures
     assert set(signatures) == set(RaterRole)
     hashes = {signature.content_sha256 for signature in signatures.values()}
@@ -168,7 +169,8 @@ def test_three_signatures_lock_the_semester_with_one_hash(locked) -> None:
     assert content["grids"]["apprentice"]["ratings"][first.code]["level"] == 4
     assert content["grids"]["company_tutor"]["ratings"][second.code]["not_observed"]
     actions = [e.action for e in events_for(s1.session, "review", review.id)]
-    assert actions.count("review.signed") == 3 and actions[-1] == "review.locked"
+    assert actions.count("review.signed") == 3
+    assert actions[-1] == "review.locked"
 
 
 def test_the_hash_is_of_the_canonical_content(locked) -> None:
@@ -180,9 +182,11 @@ def test_the_hash_is_of_the_canonical_content(locked) -> None:
 
 def test_nobody_signs_twice_and_nothing_changes_once_signed(s1) -> None:
     review = s1.review()
-    s1.sign(review, RaterRole.COMPANY_TUTOR)
-    with pytest.raises(DomainError, match="déjà signé"):
+    with pytest.raises(DomainError, match="tuteur académique signe le bilan en premier"):
         s1.sign(review, RaterRole.COMPANY_TUTOR)
+    s1.sign(review, RaterRole.ACADEMIC_TUTOR)
+    with pytest.raises(DomainError, match="déjà signé"):
+        s1.sign(review, RaterRole.ACADEMIC_TUTOR)
     with pytest.raises(DomainError, match="signé"):
         service.save_review(
             s1.session,
@@ -197,13 +201,13 @@ def test_nobody_signs_twice_and_nothing_changes_once_signed(s1) -> None:
 def test_a_signer_signs_the_version_they_read(s1) -> None:
     review = s1.review()
     seen = review.version
-    s1.review((2, 2))  # the academic tutor changes an agreed level meanwhile
+    s1.review((2, 2))  # another tab changes an agreed level meanwhile
     with pytest.raises(StaleGrid):
         service.sign_review(
             s1.session,
             review,
-            role=RaterRole.COMPANY_TUTOR,
-            signer=s1.people[RaterRole.COMPANY_TUTOR],
+            role=RaterRole.ACADEMIC_TUTOR,
+            signer=s1.people[RaterRole.ACADEMIC_TUTOR],
             version=seen,
         )
 
@@ -240,10 +244,13 @@ def test_a_draft_grid_of_a_signed_semester_is_refused_by_the_service(
 
 
 def _refused(session, change) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(DatabaseError, match="read-only"):
+    def attempt() -> None:
         with session.begin_nested():
             change()
             session.flush()
+
+    with pytest.raises(DatabaseError, match="read-only"):
+        attempt()
 
 
 ORM_CHANGES = {
@@ -323,7 +330,8 @@ def test_signed_rows_are_refused_through_raw_sql(locked, statement) -> None:
     s1, review = locked
     _refused(s1.session, lambda: s1.session.execute(text(statement)))
     s1.session.expire_all()
-    assert review.locked and service.content_matches(s1.session, review)
+    assert review.locked
+    assert service.content_matches(s1.session, review)
 
 
 def test_a_partly_signed_review_is_frozen_too(s1) -> None:
@@ -351,8 +359,10 @@ def test_only_a_reason_reopens_and_the_signed_version_is_kept(locked, make_user)
         grid_roles=[RaterRole.COMPANY_TUTOR],
         actor=manager,
     )
-    assert reopening.content_sha256 == signed_hash and reopening.signed_content == signed_text
-    assert review.status == "open" and review.revision == 2
+    assert reopening.content_sha256 == signed_hash
+    assert reopening.signed_content == signed_text
+    assert review.status == "open"
+    assert review.revision == 2
     assert review.current_signatures == {}
     assert len(review.signatures) == 3  # the first revision's signatures stay
     grids = service.grids_of(s1.session, s1.apprenticeship, s1.semester)
@@ -370,7 +380,8 @@ def test_only_a_reason_reopens_and_the_signed_version_is_kept(locked, make_user)
     s1.review((2, 2))
     for role in (RaterRole.ACADEMIC_TUTOR, RaterRole.APPRENTICE, RaterRole.COMPANY_TUTOR):
         s1.sign(review, role)
-    assert review.locked and review.revision == 2
+    assert review.locked
+    assert review.revision == 2
     assert review.content_sha256 != signed_hash
 
 

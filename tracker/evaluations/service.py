@@ -414,7 +414,8 @@ def sign_review(
 ) -> None:
     """Sign (tutors) or acknowledge (apprentice) the review's content.
 
-    The first signature freezes the content: its canonical JSON and SHA-256 are stored and
+    The academic tutor, who leads the review, signs first; that signature freezes the
+    content: its canonical JSON and SHA-256 are stored and
     every later signature of this revision signs that same hash. After the third the
     semester is locked. Refused: agreed levels missing, a stale version (the content
     changed since the page was loaded), a second signature for the same role.
@@ -426,6 +427,10 @@ def sign_review(
     if role in review.current_signatures:
         raise DomainError(_("Vous avez déjà signé ce bilan."))
     if not review.frozen:
+        if role is not RaterRole.ACADEMIC_TUTOR:
+            raise DomainError(
+                _("Le tuteur académique signe le bilan en premier ; vous signerez ensuite.")
+            )
         missing = missing_agreed(review, track_competences(review.apprenticeship.cohort))
         if missing:
             raise DomainError(
@@ -531,3 +536,13 @@ def reopen_review(
         after={"revision": review.revision, "reason": reason, "grids": reopening.reopened_grids},
     )
     return reopening
+
+
+def spread(rows: list[Rating | None]) -> int | None:
+    """The largest gap between the levels given (``None`` with fewer than two levels):
+    the review flags a divergence from ``DIVERGENCE`` levels on."""
+    levels = [row.level for row in rows if row is not None and row.level is not None]
+    return max(levels) - min(levels) if len(levels) >= 2 else None
+
+
+DIVERGENCE = 2

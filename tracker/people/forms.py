@@ -15,7 +15,6 @@ from wtforms import (
     SearchField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -29,10 +28,9 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.auth.models import Role
-from tracker.forms import BaseForm
+from tracker.forms import BaseForm, MultiCheckboxField
 from tracker.i18n import _, _l
 from tracker.people.models import SEMESTER_COUNT
 from tracker.people.service import MAX_LEVELS, SemesterPlan
@@ -135,11 +133,6 @@ class PlacementChangeForm(PlacementFields):
 class ContractDatesForm(BaseForm):
     starts_on = DateField(_l("Début du contrat"), validators=[InputRequired()])
     ends_on = DateField(_l("Fin du contrat"), validators=[InputRequired()])
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _role_choices() -> list[SelectChoice]:
