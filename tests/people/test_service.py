@@ -274,3 +274,48 @@ def test_the_audit_log_refuses_updates_and_deletes(db_session, make_cohort) -> N
     ):
         with pytest.raises(sa.exc.DatabaseError, match="append-only"), db_session.begin_nested():
             db_session.execute(sa.text(statement))
+
+
+def test_the_scale_is_fixed_once_a_grid_holds_ratings(db_session, make_apprenticeship) -> None:
+    from tracker.evaluations import service as evaluations
+    from tracker.evaluations.models import RaterRole
+
+    apprenticeship = make_apprenticeship()
+    cohort = apprenticeship.cohort
+    tutor = apprenticeship.current_period.company_tutor
+    semester = cohort.semester(1)
+    grid = evaluations.open_grid(
+        db_session, apprenticeship, semester, RaterRole.COMPANY_TUTOR, tutor
+    )
+
+    def update(labels: list[str], threshold: int = 3, window: date | None = None) -> None:
+        service.update_cohort(
+            db_session,
+            cohort,
+            name=cohort.name,
+            scale_labels=labels,
+            not_observed_label=cohort.not_observed_label,
+            threshold=threshold,
+            plans=_plans(cohort, s1={"window_closes_on": window or semester.window_closes_on}),
+            actor=tutor,
+        )
+
+    update([*service.DEFAULT_SCALE[:3], "Expert"])  # no rating yet: free to change
+    assert cohort.level_label(4) == "Expert"
+    first = evaluations.track_competences(cohort)[0]
+    evaluations.save_grid(
+        db_session,
+        grid,
+        version=grid.version,
+        ratings={first.id: evaluations.RatingInput(level=2)},
+        general_comment="",
+        actor=tutor,
+        today=semester.window_opens_on,
+    )
+    with pytest.raises(DomainError, match="échelle ne peut plus changer"):
+        update(["Débutant", "En progrès", "Acquis", "Expert"])  # renamed levels
+    assert cohort.level_label(4) == "Expert"
+    # The threshold and the calendar (extending a window) stay editable.
+    update([*service.DEFAULT_SCALE[:3], "Expert"], threshold=2, window=date(2026, 3, 31))
+    assert cohort.threshold == 2
+    assert semester.window_closes_on == date(2026, 3, 31)

@@ -245,6 +245,22 @@ def check_settings(
     return problems
 
 
+def cohort_has_ratings(session: Session, cohort: Cohort) -> bool:
+    """Whether any grid of the cohort holds a rating (its scale is then fixed)."""
+    from tracker.evaluations.models import Grid, Rating
+
+    return (
+        session.scalar(
+            select(Rating.id)
+            .join(Grid, Grid.id == Rating.grid_id)
+            .join(Apprenticeship, Apprenticeship.id == Grid.apprenticeship_id)
+            .where(Apprenticeship.cohort_id == cohort.id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def update_cohort(
     session: Session,
     cohort: Cohort,
@@ -262,6 +278,17 @@ def update_cohort(
     if problems:
         raise DomainError(" ".join(str(p) for p in problems))
     _check_name_free(session, name, cohort.id)
+    scale_changed = (scale_labels, not_observed_label.strip()) != (
+        list(cohort.scale_labels),
+        cohort.not_observed_label,
+    )
+    if scale_changed and cohort_has_ratings(session, cohort):
+        raise DomainError(
+            _(
+                "Des grilles de cette promotion sont déjà remplies : son échelle ne peut plus "
+                "changer (les niveaux donnés et signés perdraient leur sens)."
+            )
+        )
     before = _cohort_state(cohort)
     cohort.name = name
     cohort.scale_labels = scale_labels
