@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from tracker.auth.models import User
@@ -61,3 +62,36 @@ def test_demo_has_one_cohort_per_seed_track_and_a_tutor_change(app, db_session) 
     assert [p.company_tutor.name for p in contract.periods] == ["Thomas Girard", "Sophie Martin"]
     sophie = db_session.scalar(select(User).where(User.name == "Sophie Martin"))
     assert len(tutored_by(db_session, sophie)) == 2  # one click per apprentice on her home
+
+
+@pytest.mark.parametrize("today", [date(2026, 11, 21), date(2027, 5, 10)])
+def test_demo_tells_three_years_of_signed_semesters_and_a_campaign(app, db_session, today) -> None:
+    from tracker.evaluations import service
+    from tracker.evaluations.models import RaterRole, Review
+
+    load_demo(today=today)
+    reviews = db_session.scalars(select(Review)).all()
+    locked = [r for r in reviews if r.locked]
+    assert len(locked) >= 12
+    assert all(service.content_matches(db_session, r) for r in locked)
+    assert any(r.status == "signing" for r in reviews)  # a review waiting for signatures
+    (reopened,) = [r for r in reviews if r.reopenings]
+    assert reopened.revision == 2
+    assert reopened.locked
+    assert reopened.reopenings[0].content_sha256 != reopened.content_sha256
+    # Léa's first year was signed by her first company tutor, the later ones by Sophie.
+    lea = db_session.scalar(
+        select(Apprenticeship).join(Apprenticeship.apprentice).where(User.name == "Léa Bernard")
+    )
+    signers = {
+        r.semester.number: r.current_signatures[RaterRole.COMPANY_TUTOR].signer.name
+        for r in locked
+        if r.apprenticeship_id == lea.id
+    }
+    assert signers[1] == "Thomas Girard"
+    assert signers[3] == "Sophie Martin"
+    # The semester running today is a campaign in progress: drafts and missing grids too.
+    current = lea.cohort.current_semester(today)
+    grids = service.grids_of(db_session, lea, current)
+    assert grids[RaterRole.APPRENTICE].submitted
+    assert not grids[RaterRole.COMPANY_TUTOR].submitted

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from tracker.auth.models import Role, User
 from tracker.auth.service import create_user, hash_password
+from tracker.evaluations.demo import seed_evaluations
 from tracker.extensions import db
 from tracker.people.models import Cohort
 
@@ -39,6 +40,9 @@ FORMER_COMPANY = DemoAccount("ancien.maitre@demo.livret.fr", "Thomas Girard", (R
 APPRENTICE = DemoAccount("apprentie@demo.livret.fr", "Léa Bernard", (Role.APPRENTICE,))
 JURY = DemoAccount("jury@demo.livret.fr", "Jean Moreau", (Role.JURY,))
 ACCOUNTS = (MANAGER, ACADEMIC, COMPANY, FORMER_COMPANY, APPRENTICE, JURY)
+
+# Their S2 review was reopened by the programme manager, corrected and signed again.
+REOPENED = "Nathan Rousseau"
 
 OTHER_ACADEMICS = {
     "cnam": ("Nadia Haddad", "nadia.haddad@demo.livret.fr"),
@@ -210,6 +214,7 @@ def load_demo(today: date | None = None) -> list[DemoAccount]:
             actor=manager,
         )
         _open_current_campaign(cohort, today or date.today(), manager)
+        contracts = []
         for apprentice_name, company, siret, tutor_name in plan.apprentices:
             # Léa Bernard's first company tutor handed over to Sophie Martin a year later.
             changed = apprentice_name == APPRENTICE.name
@@ -245,6 +250,14 @@ def load_demo(today: date | None = None) -> list[DemoAccount]:
                     placement=placement,
                     actor=manager,
                 )
+            contracts.append(apprenticeship)
+        seed_evaluations(
+            db.session,
+            contracts,
+            today or date.today(),
+            manager,
+            reopen=next((c for c in contracts if c.apprentice.name == REOPENED), None),
+        )
     db.session.flush()
     return list(accounts.values())
 

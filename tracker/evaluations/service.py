@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -151,8 +151,12 @@ def save_grid(
     actor: User,
     today: date,
     submit: bool = False,
+    now: datetime | None = None,
 ) -> None:
     """Apply a form to a draft grid (and submit it when asked and complete).
+
+    ``now`` (the submission time) defaults to the present; the demonstration data passes
+    past dates to tell a three-year story.
 
     Refused, changing nothing: a submitted grid, a closed window, a stale version, a level
     outside the cohort's scale, a competence outside the track, an incomplete submission.
@@ -217,7 +221,7 @@ def save_grid(
                 )
             )
         grid.status = GridStatus.SUBMITTED.value
-        grid.submitted_at = utcnow()
+        grid.submitted_at = now or utcnow()
     # Always touch the grid row: its version then moves on every save, ratings included,
     # and a concurrent save of the same version finds no row to update (StaleDataError).
     grid.updated_at = utcnow()
@@ -411,6 +415,7 @@ def sign_review(
     signer: User,
     version: int,
     comment: str = "",
+    now: datetime | None = None,
 ) -> None:
     """Sign (tutors) or acknowledge (apprentice) the review's content.
 
@@ -450,6 +455,7 @@ def sign_review(
         revision=review.revision,
         role=role.value,
         signer_id=signer.id,
+        signed_at=now or utcnow(),
         content_sha256=review.content_sha256,
         comment=comment.strip() if role is RaterRole.APPRENTICE else "",
     )
@@ -471,7 +477,7 @@ def sign_review(
     session.expire(review, ["signatures"])
     if len(review.current_signatures) == len(RaterRole):
         review.status = ReviewStatus.LOCKED.value
-        review.locked_at = utcnow()
+        review.locked_at = now or utcnow()
         session.flush()
         record(
             session,
