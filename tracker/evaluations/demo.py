@@ -245,10 +245,7 @@ def _campaign(
     """The semester running today, at a different step for each apprentice."""
     step = index % 3
     if step == 0:
-        # Self-assessment submitted, the company tutor's grid half done, nothing else.
-        _grids(
-            session, apprenticeship, semester, raters, story, competences, (RaterRole.APPRENTICE,)
-        )
+        # Just started: the company tutor's grid is half done, nothing else yet.
         half = {
             c.id: RatingInput(
                 level=story.level(semester.expected_level, RaterRole.COMPANY_TUTOR, 3)
@@ -286,7 +283,15 @@ def _reopen_and_sign_again(
     manager: User,
     competences: list[Competence],
 ) -> None:
-    service.reopen_review(session, review, reason=REOPEN_REASON, grid_roles=[], actor=manager)
+    day = review.semester.window_closes_on + timedelta(days=8)
+    service.reopen_review(
+        session,
+        review,
+        reason=REOPEN_REASON,
+        grid_roles=[],
+        actor=manager,
+        now=_moment(day, 9),
+    )
     corrected = next(c for c in competences if ".BC02" in c.code or "BC02" in c.code)
     row = review.agreed_for(corrected.id)
     level = row.level if row is not None and row.level is not None else 2
@@ -298,7 +303,6 @@ def _reopen_and_sign_again(
         comment=review.comment,
         actor=raters.academic_tutor,
     )
-    day = review.semester.window_closes_on + timedelta(days=10)
     for offset, role in enumerate(SIGN_ORDER):
         service.sign_review(
             session,
@@ -306,5 +310,5 @@ def _reopen_and_sign_again(
             role=role,
             signer=raters.of(role),
             version=review.version,
-            now=_moment(day + timedelta(days=offset), 11),
+            now=_moment(day + timedelta(days=2 + offset), 11),
         )

@@ -496,6 +496,7 @@ def reopen_review(
     reason: str,
     grid_roles: list[RaterRole],
     actor: User,
+    now: datetime | None = None,
 ) -> Reopening:
     """Reopen a signed (or partly signed) semester, for a stated reason.
 
@@ -515,6 +516,7 @@ def reopen_review(
         content_sha256=review.content_sha256,
         reason=reason,
         reopened_by_id=actor.id,
+        reopened_at=now or utcnow(),
         reopened_grids=[role.value for role in grid_roles],
     )
     session.add(reopening)
