@@ -9,6 +9,7 @@ default). Any setting can then be overridden by an environment variable prefixed
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import ClassVar
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by validate()
@@ -42,6 +43,12 @@ class Config:
     LANGUAGES = ("fr", "en")
 
     MAX_UPLOAD_MB = 60  # whole request, RNCP extracts and proofs included
+    # Files of work situations: outside the web root; None means <instance folder>/uploads.
+    UPLOAD_DIR: str | None = None
+    SITUATION_FILE_MAX_MB = 10  # per file
+    # The site's public address (https://livret.example.org), for links in e-mails sent
+    # outside a request (the daily reminders).
+    PUBLIC_URL: str | None = None
     # Largest uncompressed RNCP export accepted by the importer (the national export is ~500 MB).
     MAX_IMPORT_BYTES = 1_500_000_000
 
@@ -89,6 +96,9 @@ class TestingConfig(Config):
     # Nothing leaves the machine: tests read what would have been sent with
     # tracker.extensions.mail.record_messages().
     MAIL_SUPPRESS_SEND = True
+    # Uploaded files never land in the instance folder during tests (tests/situations
+    # gives each test a folder of its own).
+    UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "livret-test-uploads")
 
 
 class ProductionConfig(Config):

@@ -19,6 +19,12 @@ from tracker.referentials.models import (
     Track,
     track_blocks,
 )
+from tracker.situations.models import (
+    SituationComment,
+    SituationFile,
+    WorkSituation,
+    situation_competences,
+)
 
 __all__ = [
     "AccountToken",
@@ -39,8 +45,12 @@ __all__ = [
     "Review",
     "Semester",
     "Signature",
+    "SituationComment",
+    "SituationFile",
     "Track",
     "User",
     "UserRole",
+    "WorkSituation",
+    "situation_competences",
     "track_blocks",
 ]
