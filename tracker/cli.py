@@ -64,9 +64,11 @@ def reset_totp_command(email: str) -> None:
 
 
 def register(app: Flask) -> None:
+    from tracker.campaigns.cli import campaigns_cli
     from tracker.demo import demo_cli
     from tracker.referentials.cli import referentials_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(referentials_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(campaigns_cli)  # reminders, for a daily cron

@@ -18,18 +18,24 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 @public
 def home() -> str:
-    """The welcome page; signed in, each person also finds their own way in here: the
-    tutor their apprentices, one click each, the apprentice their contract."""
+    """The welcome page; signed in, each person also finds their own way in here: what
+    they have to do ("À faire", one click per item), the tutor their apprentices, the
+    apprentice their contract."""
+    from tracker.campaigns.service import pending_for
     from tracker.people.service import apprenticeships_of, tutored_by
 
-    tutorings = (
-        [t for t in tutored_by(db.session, current_user) if t.current]
-        if may_follow_apprentices(current_user)
-        else []
-    )
+    today = date.today()
+    # Former tutorings too: a tutor who handed over still signs the semesters of their period.
+    tutorings = tutored_by(db.session, current_user) if may_follow_apprentices(current_user) else []
     contracts = apprenticeships_of(db.session, current_user) if is_apprentice(current_user) else []
+    followed = [*contracts, *(t.apprenticeship for t in tutorings)]
     return render_template(
-        "core/home.html", tutorings=tutorings, contracts=contracts, today=date.today()
+        "core/home.html",
+        tutorings=[t for t in tutorings if t.current],
+        contracts=contracts,
+        todo=pending_for(db.session, current_user, followed, today) if followed else [],
+        show_todo=bool(followed),
+        today=today,
     )
 
 
