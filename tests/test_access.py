@@ -9,14 +9,18 @@ that do not exist or are not the user's.
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 from flask import Flask
 
 from tracker.auth import service as auth_service
 from tracker.auth.models import Role, TokenPurpose
+from tracker.evaluations.models import Review
 from tracker.people import service as people_service
 from tracker.referentials import service
+from tracker.situations import service as situations
+from tracker.situations.storage import get_store
 
 EVERYONE = {None, *Role}
 SIGNED_IN = set(Role)
@@ -32,7 +36,8 @@ BACK_TO_LOGIN = {"auth.login_code"}
 # (endpoint, method, path, roles allowed). In paths, {mine} is the apprenticeship of the
 # world's apprentice (followed by the world's tutors), {other} one of strangers, {cohort}
 # a cohort, {person} a stranger's account, {me} the signed-in user's own account, {reset}
-# and {invitation} the links e-mailed to a stranger.
+# and {invitation} the links e-mailed to a stranger, {situation} and {file} a work situation
+# of MINE and its file.
 ROUTES = [
     ("core.home", "GET", "/", EVERYONE),
     ("core.accessibility", "GET", "/accessibilite", EVERYONE),
@@ -58,6 +63,8 @@ ROUTES = [
     ("people.new_cohort", "GET", "/promotions/nouvelle", MANAGERS),
     ("people.cohort", "GET", "/promotions/{cohort}", MANAGERS),
     ("people.edit_cohort", "GET", "/promotions/{cohort}/modifier", MANAGERS),
+    ("campaigns.follow_up", "GET", "/promotions/{cohort}/S1/suivi", MANAGERS),
+    ("campaigns.remind", "POST", "/promotions/{cohort}/S1/relances", MANAGERS),
     ("people.new_apprenticeship", "GET", "/promotions/{cohort}/apprentis/nouveau", MANAGERS),
     ("people.import_template", "GET", "/promotions/modele-import.csv", MANAGERS),
     ("people.import_cohort", "GET", "/promotions/{cohort}/importer", MANAGERS),
@@ -73,6 +80,61 @@ ROUTES = [
     ("evaluations.grid", "GET", "/contrats/{mine}/S1/grille/entreprise", {Role.COMPANY_TUTOR}),
     ("evaluations.grid", "GET", "/contrats/{mine}/S1/grille/ecole", {Role.ACADEMIC_TUTOR}),
     ("evaluations.grid", "GET", "/contrats/{other}/S1/grille/ecole", set()),
+    # S1 has no grid in yet; S2 is signed and locked (a save there is refused, redirected).
+    ("evaluations.review", "GET", "/contrats/{mine}/S1/bilan", MINE_READERS),
+    ("evaluations.review", "GET", "/contrats/{mine}/S2/bilan", MINE_READERS),
+    ("evaluations.review", "GET", "/contrats/{other}/S2/bilan", MANAGERS),
+    ("evaluations.review", "POST", "/contrats/{mine}/S2/bilan", {Role.ACADEMIC_TUTOR}),
+    ("evaluations.review", "POST", "/contrats/{other}/S1/bilan", set()),
+    ("evaluations.sign_review", "POST", "/contrats/{mine}/S1/bilan/signature", set()),
+    ("evaluations.sign_review", "POST", "/contrats/{other}/S2/bilan/signature", set()),
+    ("evaluations.reopen_review", "GET", "/contrats/{mine}/S2/rouvrir", MANAGERS),
+    ("evaluations.reopen_review", "GET", "/contrats/{mine}/S1/rouvrir", set()),
+    ("audit.apprenticeship_journal", "GET", "/contrats/{mine}/journal", MANAGERS),
+    ("audit.apprenticeship_journal", "GET", "/contrats/{other}/journal", MANAGERS),
+    ("audit.semester_journal", "GET", "/contrats/{mine}/S1/journal", MANAGERS),
+    ("audit.semester_journal", "GET", "/contrats/{other}/S6/journal", MANAGERS),
+    ("situations.index", "GET", "/contrats/{mine}/situations", MINE_READERS),
+    ("situations.index", "GET", "/contrats/{other}/situations", MANAGERS),
+    ("situations.new", "GET", "/contrats/{mine}/situations/nouvelle", {Role.APPRENTICE}),
+    ("situations.detail", "GET", "/contrats/{mine}/situations/{situation}", MINE_READERS),
+    ("situations.detail", "GET", "/contrats/{other}/situations/{situation}", set()),
+    (
+        "situations.edit",
+        "GET",
+        "/contrats/{mine}/situations/{situation}/modifier",
+        {Role.APPRENTICE},
+    ),
+    (
+        "situations.delete",
+        "POST",
+        "/contrats/{mine}/situations/{situation}/supprimer",
+        {Role.APPRENTICE},
+    ),
+    (
+        "situations.upload",
+        "POST",
+        "/contrats/{mine}/situations/{situation}/fichiers",
+        {Role.APPRENTICE},
+    ),
+    (
+        "situations.download",
+        "GET",
+        "/contrats/{mine}/situations/{situation}/fichiers/{file}",
+        MINE_READERS,
+    ),
+    (
+        "situations.remove_file",
+        "POST",
+        "/contrats/{mine}/situations/{situation}/fichiers/{file}/supprimer",
+        {Role.APPRENTICE},
+    ),
+    (
+        "situations.comment",
+        "POST",
+        "/contrats/{mine}/situations/{situation}/commentaires",
+        TUTORS,
+    ),
     ("people.my_apprentices", "GET", "/apprentis", TUTORS),
     ("people.people", "GET", "/personnes/", MANAGERS),
     ("people.new_person", "GET", "/personnes/nouvelle", MANAGERS),
@@ -120,6 +182,38 @@ def world(db_session, make_user, make_cohort, make_apprenticeship):  # type: ign
         plan=people_service.ImportPlan(),
     )
     stranger = other.apprentice
+    # Locked S2 reviews (rows as the signing leaves them) for the review and reopen pages.
+    for apprenticeship in (mine, other):
+        db_session.add(
+            Review(
+                apprenticeship=apprenticeship,
+                semester=cohort.semester(2),
+                status="locked",
+                signed_content="{}",
+                content_sha256="0" * 64,
+            )
+        )
+    situation = situations.create_situation(
+        db_session,
+        mine,
+        situations.SituationInput(
+            title="Analyse AMDEC de la ligne d'assemblage",
+            starts_on=mine.starts_on,
+            ends_on=mine.starts_on + timedelta(days=30),
+            what_was_done="Quatre séances d'AMDEC.",
+            competence_ids=frozenset({mine.cohort.track.blocks[0].competences[0].id}),
+        ),
+        actor=users[Role.APPRENTICE],
+    )
+    attached = situations.add_file(
+        db_session,
+        situation,
+        filename="preuve.pdf",
+        stream=BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
+        max_bytes=1024 * 1024,
+        actor=users[Role.APPRENTICE],
+        store=get_store(),
+    )
     places = {
         "reset": auth_service.issue_token(
             db_session, stranger, TokenPurpose.RESET, lifetime=timedelta(hours=1)
@@ -133,6 +227,8 @@ def world(db_session, make_user, make_cohort, make_apprenticeship):  # type: ign
         "mine": str(mine.id),
         "other": str(other.id),
         "person": str(other.apprentice_id),
+        "situation": str(situation.id),
+        "file": str(attached.id),
     }
     return users, places
 
@@ -180,13 +276,20 @@ def test_another_managers_draft_is_not_found(client, login, world, make_user) ->
         "/referentiels/RNCPTEST/v1/export/pdf",
         "/promotions/999999",
         "/promotions/999999/modifier",
+        "/promotions/999999/S1/suivi",
+        "/promotions/{cohort}/S9/suivi",
         "/contrats/999999",
         "/contrats/999999/changement",
+        "/contrats/999999/S1/bilan",
+        "/contrats/{mine}/S7/bilan",
+        "/contrats/999999/journal",
+        "/contrats/999999/S1/journal",
+        "/contrats/999999/situations",
         "/personnes/999999",
         "/personnes/999999/donnees",
     ],
 )
 def test_unknown_objects_answer_404(client, login, world, path) -> None:  # type: ignore[no-untyped-def]
-    users, _places = world
+    users, places = world
     login(users[Role.MANAGER])
-    assert client.get(path).status_code == 404
+    assert client.get(path.format(**places)).status_code == 404

@@ -108,7 +108,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from tracker.audit.views import bp as audit_bp
     from tracker.auth.views import bp as auth_bp
+    from tracker.campaigns.views import bp as campaigns_bp
     from tracker.core.views import bp as core_bp
     from tracker.evaluations.views import bp as evaluations_bp
     from tracker.i18n import _l
@@ -121,12 +123,16 @@ def _register_blueprints(app: Flask) -> None:
         may_view_referentials,
     )
     from tracker.referentials.views import bp as referentials_bp
+    from tracker.situations.views import bp as situations_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(referentials_bp)
+    app.register_blueprint(situations_bp)
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(audit_bp)
     add_entry("people.my_contract", _l("Mon contrat"), is_apprentice)
     add_entry("people.my_apprentices", _l("Mes apprentis"), may_follow_apprentices)
     add_entry("people.cohorts", _l("Promotions"), may_manage_people)

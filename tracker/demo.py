@@ -21,6 +21,7 @@ from tracker.auth.service import create_user, hash_password
 from tracker.evaluations.demo import seed_evaluations
 from tracker.extensions import db
 from tracker.people.models import Cohort
+from tracker.situations.demo import seed_demo_situations
 
 DEMO_PASSWORD = "livret-demo-2026"  # noqa: S105 - documented demonstration password
 
@@ -258,6 +259,7 @@ def load_demo(today: date | None = None) -> list[DemoAccount]:
             manager,
             reopen=next((c for c in contracts if c.apprentice.name == REOPENED), None),
         )
+        seed_demo_situations(db.session, contracts, today or date.today())
     db.session.flush()
     return list(accounts.values())
 

@@ -172,3 +172,44 @@ def may_lead_review(user: Any, apprenticeship: Any, semester: Any) -> bool:
 def may_reopen_semester(user: Any) -> bool:
     """Only a programme manager reopens a signed semester (with a reason)."""
     return _has(user, Role.MANAGER)
+
+
+# --- Work situations ---------------------------------------------------------------------
+
+
+def situation_period(apprenticeship: Any, ends_on: Any) -> Any:
+    """The period a work situation is attributed to: like a semester, the one running
+    when it ends (or when the contract ends, if it ends first)."""
+    return apprenticeship.period_on(min(ends_on, apprenticeship.ends_on))
+
+
+def may_view_situation_ending(user: Any, apprenticeship: Any, ends_on: Any) -> bool:
+    """Full viewers read every situation; a former tutor reads those of their periods."""
+    return has_full_view(user, apprenticeship) or _tutors(
+        user, situation_period(apprenticeship, ends_on)
+    )
+
+
+def may_view_situation(user: Any, apprenticeship: Any, situation: Any) -> bool:
+    """Who reads a situation, its files and its comments (see ``may_view_situation_ending``)."""
+    return may_view_situation_ending(user, apprenticeship, situation.ends_on)
+
+
+def may_edit_situations(user: Any, apprenticeship: Any) -> bool:
+    """Only the apprentice records, edits and deletes their situations and files."""
+    return _has(user, Role.APPRENTICE) and apprenticeship.apprentice_id == user.id
+
+
+def may_comment_situation(user: Any, apprenticeship: Any, situation: Any) -> bool:
+    """Tutors comment: the current ones, and those of the period the situation belongs to."""
+    return _tutors(user, apprenticeship.current_period) or _tutors(
+        user, situation_period(apprenticeship, situation.ends_on)
+    )
+
+
+# --- Audit log -----------------------------------------------------------------------------
+
+
+def may_read_audit(user: Any) -> bool:
+    """The programme manager reads the audit log of any contract and semester."""
+    return _has(user, Role.MANAGER)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tracker.auth.models import User
@@ -60,13 +61,13 @@ def test_a_whole_semester_fill_submit_review_sign_lock(  # type: ignore[no-untyp
     sign_in(HUGO)
     page.goto(f"{base_url}{semester}/grille/auto-evaluation")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Auto-évaluation")
-    assert page.get_by_text("26 compétence(s) avant de pouvoir soumettre").is_visible()
+    expect(page.get_by_text("26 compétence(s) avant de pouvoir soumettre")).to_be_visible()
     page.get_by_role("button", name="Soumettre la grille").click()
-    assert page.get_by_text("Il reste 26 compétence(s)").first.is_visible()
+    expect(page.get_by_text("Il reste 26 compétence(s)").first).to_be_visible()
     check_a11y()
     assert _fill(page) == 26
     page.get_by_role("button", name="Soumettre la grille").click()
-    assert page.get_by_text("Grille soumise").is_visible()
+    expect(page.get_by_text("Grille soumise")).to_be_visible()
 
     # The company tutor finishes the draft begun earlier, then submits.
     sign_in(SOPHIE)
@@ -75,9 +76,9 @@ def test_a_whole_semester_fill_submit_review_sign_lock(  # type: ignore[no-untyp
     _fill(page, skip_answered=True)
     page.get_by_label("Commentaire général").fill("Très bon engagement sur le banc d'essai.")
     page.get_by_role("button", name="Soumettre la grille").click()
-    assert page.get_by_text("Grille soumise").is_visible()
+    expect(page.get_by_text("Grille soumise")).to_be_visible()
     # Independence: the academic tutor's grid is not in yet, nothing of it shows.
-    assert page.get_by_text("non visible").first.is_visible()
+    expect(page.get_by_text("non visible").first).to_be_visible()
 
     # The academic tutor submits, then leads the review.
     sign_in(MARC)
@@ -86,7 +87,7 @@ def test_a_whole_semester_fill_submit_review_sign_lock(  # type: ignore[no-untyp
     page.get_by_role("button", name="Soumettre la grille").click()
     page.get_by_role("link", name="Ouvrir le bilan").click()
     assert page.get_by_role("heading", level=1).inner_text().startswith("Bilan tripartite")
-    assert page.get_by_text("Très bon engagement sur le banc d'essai.").is_visible()
+    expect(page.get_by_text("Très bon engagement sur le banc d'essai.")).to_be_visible()
     check_a11y()
     # Where the two tutors agreed the level is offered; the rest is decided together.
     offered = page.locator(".radio-group--cell input:checked").count()
@@ -94,8 +95,8 @@ def test_a_whole_semester_fill_submit_review_sign_lock(  # type: ignore[no-untyp
     _fill(page, skip_answered=True)
     page.get_by_label("Commentaire du bilan").fill("Objectif S suivant : autonomie en essais.")
     page.get_by_role("button", name="Enregistrer et signer").click()
-    assert page.get_by_text("Bilan enregistré et signé").is_visible()
-    assert page.get_by_text("1 signature(s) sur 3").is_visible()
+    expect(page.get_by_text("Bilan enregistré et signé")).to_be_visible()
+    expect(page.get_by_text("1 signature(s) sur 3")).to_be_visible()
     digest = page.locator("code.hash").first.inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", digest)
 
@@ -105,18 +106,18 @@ def test_a_whole_semester_fill_submit_review_sign_lock(  # type: ignore[no-untyp
     assert page.locator("code.hash").first.inner_text() == digest
     check_a11y()
     page.get_by_role("button", name="Signer le bilan").click()
-    assert page.get_by_text("Signature enregistrée.").is_visible()
+    expect(page.get_by_text("Signature enregistrée.")).to_be_visible()
 
     # The apprentice acknowledges, with a remark: the semester is locked.
     sign_in(HUGO)
     page.goto(f"{base_url}{semester}/bilan")
     page.get_by_label("Votre remarque sur ce bilan (facultatif)").fill("Objectif bien compris.")
     page.get_by_role("button", name="J'ai pris connaissance du bilan").click()
-    assert page.get_by_text("le semestre est verrouillé").first.is_visible()
-    assert page.get_by_role("cell", name="Objectif bien compris.").is_visible()
+    expect(page.get_by_text("le semestre est verrouillé").first).to_be_visible()
+    expect(page.get_by_role("cell", name="Objectif bien compris.")).to_be_visible()
     check_a11y()
     page.goto(f"{base_url}{semester}")
-    assert page.get_by_text("verrouillé", exact=True).is_visible()
+    expect(page.get_by_text("verrouillé", exact=True)).to_be_visible()
     assert page.get_by_role("link", name="Remplir ma grille").count() == 0
 
     # The programme manager reopens it: a reason is required, the signed hash stays.
@@ -125,12 +126,12 @@ def test_a_whole_semester_fill_submit_review_sign_lock(  # type: ignore[no-untyp
     page.get_by_role("link", name="Rouvrir le semestre").click()
     check_a11y()
     page.get_by_role("button", name="Rouvrir le semestre").click()
-    assert page.get_by_role("alert").first.is_visible()  # the reason is missing
+    expect(page.get_by_role("alert").first).to_be_visible()  # the reason is missing
     check_a11y()
     page.get_by_label("Raison de la réouverture").fill("Niveau de C03 inversé avec C04.")
     page.get_by_role("button", name="Rouvrir le semestre").click()
-    assert page.get_by_text("Semestre rouvert").is_visible()
-    assert page.get_by_role("cell", name=digest).is_visible()
+    expect(page.get_by_text("Semestre rouvert")).to_be_visible()
+    expect(page.get_by_role("cell", name=digest)).to_be_visible()
     check_a11y()
 
 
@@ -139,6 +140,6 @@ def test_the_apprentice_does_not_see_the_tutors_levels_before_submitting(  # typ
 ) -> None:
     sign_in(APPRENTICE)
     page.goto(f"{base_url}{_semester_url(live_app, APPRENTICE)}")
-    assert page.get_by_role("link", name="Remplir ma grille").is_visible()
+    expect(page.get_by_role("link", name="Remplir ma grille")).to_be_visible()
     assert page.get_by_text("Niveaux donnés").count() == 0
-    assert page.get_by_text("pas encore ouvert").is_visible()
+    expect(page.get_by_text("pas encore ouvert")).to_be_visible()

@@ -33,6 +33,7 @@ from tracker.permissions import (
     may_view_semester,
     rater_roles,
 )
+from tracker.situations.service import counts_by_competence
 
 bp = Blueprint("evaluations", __name__)
 
@@ -183,6 +184,7 @@ def _render_grid(apprenticeship, semester, role, grid, form, competences):  # ty
         form=form,
         blocks=service.track_blocks(apprenticeship.cohort),
         missing=[c for c in competences if c.id not in answered],
+        situations=counts_by_competence(db.session, apprenticeship.id, current_user),
         total=len(competences),
         window_open=semester.window_open(date.today()),
     )
@@ -259,6 +261,7 @@ def _review_page(apprenticeship, semester, review, form=None, conflict=None, sta
                 for c in competences
             },
             missing=service.missing_agreed(review, competences),
+            situations=counts_by_competence(db.session, apprenticeship.id, current_user),
             form=form,
             conflict=conflict,
             lead=lead,
