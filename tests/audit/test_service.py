@@ -172,8 +172,6 @@ def test_situation_events_are_found_even_once_the_situation_is_deleted(  # type:
 ) -> None:
     """Work situations are matched by their rows, and by the contract id their events
     carry once the row is gone."""
-    if not service.situations_available():
-        pytest.skip("work situations are not part of the schema yet")
     from tracker.situations.models import WorkSituation
 
     ours, theirs = two

@@ -329,7 +329,6 @@ def test_the_page_issues_as_many_queries_for_5_or_50_events(  # type: ignore[no-
 def test_reminders_and_situations_in_words(  # type: ignore[no-untyped-def]
     client, login, db_session, manager, contract, add_event
 ) -> None:
-    from tracker.audit import service
 
     add_event(
         "reminder.sent",
@@ -349,8 +348,6 @@ def test_reminders_and_situations_in_words(  # type: ignore[no-untyped-def]
     assert f'<dd class="preserve-lines">{contract.apprentice.name}</dd>' in second
     assert "grille à remplir, bilan à signer" in second
     assert "Relance envoyée" not in page(client.get(journal(contract, 1)))
-    if not service.situations_available():
-        return
     from tracker.situations.models import WorkSituation
 
     competence = contract.cohort.track.blocks[0].competences[1]

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import User
+from tracker.evaluations.models import Grid, Review
 from tracker.people.models import Apprenticeship, Semester
+from tracker.referentials.models import Block, Competence
+from tracker.situations.models import WorkSituation
 
 
 def record(
@@ -64,18 +67,6 @@ PER_PAGE = 50
 # calendar: its dates and its evaluation window.
 CALENDAR_FIELDS = ("starts_on", "ends_on", "window_opens_on", "window_closes_on")
 WINDOW_FIELDS = ("window_opens_on", "window_closes_on")
-
-
-def _situation_model() -> Any:
-    """The work-situation model once it is part of the schema (listed in ``tracker.models``
-    with its migration), None before: the journal then simply has no situations."""
-    import tracker.models
-
-    return getattr(tracker.models, "WorkSituation", None)
-
-
-def situations_available() -> bool:
-    return _situation_model() is not None
 
 
 def semester_plans_of(state: object) -> dict[int, dict[str, Any]]:
@@ -191,7 +182,6 @@ def _conditions(
     """Which events belong to the journal: one condition per kind asked for. Grids,
     reviews and situations are matched through subqueries, so the number of queries
     does not grow with the contract's history."""
-    from tracker.evaluations.models import Grid, Review
 
     conditions: list[ColumnElement[bool]] = []
     on_contract = and_(
@@ -213,9 +203,8 @@ def _conditions(
         conditions.append(
             and_(AuditEvent.object_type == object_type, AuditEvent.object_id.in_(ids))
         )
-    situation = _situation_model()
-    if "situations" in kinds and situation is not None and semester is None:
-        ids = select(situation.id).where(situation.apprenticeship_id == apprenticeship.id)
+    if "situations" in kinds and semester is None:
+        ids = select(WorkSituation.id).where(WorkSituation.apprenticeship_id == apprenticeship.id)
         # A deleted situation's row is gone: its events are found by the contract id
         # they carry in their before/after values.
         carried = [
@@ -278,8 +267,6 @@ def _person_ids(value: object) -> set[int]:
 def _load_context(session: Session, apprenticeship: Apprenticeship, result: JournalPage) -> None:
     """One query per kind of thing the page mentions, whatever the number of events:
     people, grids, reviews, situations, competences (by code and by id)."""
-    from tracker.evaluations.models import Grid, Review
-    from tracker.referentials.models import Block, Competence
 
     events = result.events
     if not events:
@@ -308,12 +295,13 @@ def _load_context(session: Session, apprenticeship: Apprenticeship, result: Jour
             .tuples()
             .all()
         )
-    situation = _situation_model()
     situation_ids = {e.object_id for e in events if e.object_type == "work_situation"}
-    if situation_ids and situation is not None:
+    if situation_ids:
         result.situations = dict(
             session.execute(
-                select(situation.id, situation.title).where(situation.id.in_(situation_ids))
+                select(WorkSituation.id, WorkSituation.title).where(
+                    WorkSituation.id.in_(situation_ids)
+                )
             )
             .tuples()
             .all()

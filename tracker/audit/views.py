@@ -29,12 +29,7 @@ def _page_number() -> int:
 @require(may_read_audit)
 def apprenticeship_journal(apprenticeship_id: int) -> str:
     apprenticeship = get_apprenticeship(db.session, apprenticeship_id)
-    kinds = [
-        kind
-        for kind in service.APPRENTICESHIP_KINDS
-        if kind != "situations" or service.situations_available()
-    ]
-    form = JournalFilterForm(request.args, kinds=kinds)
+    form = JournalFilterForm(request.args, kinds=service.APPRENTICESHIP_KINDS)
     journal = service.events_for_apprenticeship(
         db.session,
         apprenticeship,

@@ -141,6 +141,21 @@ def missing_competences(grid: Grid, competences: list[Competence]) -> list[Compe
     return [c for c in competences if not ((r := grid.rating_for(c.id)) is not None and r.answered)]
 
 
+def _checked_answers(cohort: Cohort, answers: Mapping[int, RatingInput]) -> dict[int, Competence]:
+    """The track's competences by id, once every answer is known to fit the cohort: a
+    competence of the track, a level of its scale, not a level and "non observé" both."""
+    competences = {c.id: c for c in track_competences(cohort)}
+    levels = len(cohort.scale_labels)
+    for competence_id, given in answers.items():
+        if competence_id not in competences:
+            raise DomainError(_("Cette compétence n'est pas évaluée dans ce parcours."))
+        if given.level is not None and not 1 <= given.level <= levels:
+            raise DomainError(_("Niveau hors de l'échelle de la promotion."))
+        if given.level is not None and given.not_observed:
+            raise DomainError(_("Choisissez un niveau ou « non observé », pas les deux."))
+    return competences
+
+
 def save_grid(
     session: Session,
     grid: Grid,
@@ -178,17 +193,10 @@ def save_grid(
         )
     if version != grid.version:
         raise StaleGrid()
-    competences = {c.id: c for c in track_competences(cohort)}
-    levels = len(cohort.scale_labels)
+    competences = _checked_answers(cohort, ratings)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for competence_id, given in ratings.items():
-        if competence_id not in competences:
-            raise DomainError(_("Cette compétence n'est pas évaluée dans ce parcours."))
-        if given.level is not None and not 1 <= given.level <= levels:
-            raise DomainError(_("Niveau hors de l'échelle de la promotion."))
-        if given.level is not None and given.not_observed:
-            raise DomainError(_("Choisissez un niveau ou « non observé », pas les deux."))
         rating = grid.rating_for(competence_id)
         new = {
             "level": given.level,
@@ -304,18 +312,10 @@ def save_review(
         raise DomainError(_frozen_message())
     if version != review.version:
         raise StaleGrid()
-    cohort = review.apprenticeship.cohort
-    competences = {c.id: c for c in track_competences(cohort)}
-    levels = len(cohort.scale_labels)
+    competences = _checked_answers(review.apprenticeship.cohort, agreed)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for competence_id, given in agreed.items():
-        if competence_id not in competences:
-            raise DomainError(_("Cette compétence n'est pas évaluée dans ce parcours."))
-        if given.level is not None and not 1 <= given.level <= levels:
-            raise DomainError(_("Niveau hors de l'échelle de la promotion."))
-        if given.level is not None and given.not_observed:
-            raise DomainError(_("Choisissez un niveau ou « non observé », pas les deux."))
         row = review.agreed_for(competence_id)
         new = {"level": given.level, "not_observed": given.not_observed}
         if _agreed_state(row) == new:
