@@ -125,6 +125,7 @@ def test_the_whole_signature_flow_locks_the_semester(client, login, db_session, 
     assert "le semestre est verrouillé" in text
     assert "Je retiens l'objectif d'autonomie." in text
     assert "Verrouillé :" in text
+    assert "donnent exactement cette empreinte" in text  # recomputed from the rows
 
     # Nothing changes through the app any more: the grid form redirects, saves are refused.
     login(period.academic_tutor)

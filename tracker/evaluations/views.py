@@ -269,6 +269,9 @@ def _review_page(apprenticeship, semester, review, form=None, conflict=None, sta
             sign_form=SignForm(data={"version": review.version}) if review else None,
             may_reopen=may_reopen_semester(current_user),
             divergence=service.DIVERGENCE,
+            verified=service.content_matches(db.session, review)
+            if review is not None and review.frozen
+            else None,
         ),
         status,
     )
