@@ -35,6 +35,7 @@ from tracker.evaluations.models import (
 )
 from tracker.i18n import _
 from tracker.people.models import Apprenticeship, Cohort, Semester
+from tracker.progress.rules import divergence
 from tracker.referentials.models import Block, Competence
 
 
@@ -547,10 +548,5 @@ def reopen_review(
 
 
 def spread(rows: list[Rating | None]) -> int | None:
-    """The largest gap between the levels given (``None`` with fewer than two levels):
-    the review flags a divergence from ``DIVERGENCE`` levels on."""
-    levels = [row.level for row in rows if row is not None and row.level is not None]
-    return max(levels) - min(levels) if len(levels) >= 2 else None
-
-
-DIVERGENCE = 2
+    """The largest gap between the levels given (see ``progress.rules.divergence``)."""
+    return divergence(row.level for row in rows if row is not None)

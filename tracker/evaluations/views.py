@@ -33,6 +33,7 @@ from tracker.permissions import (
     may_view_semester,
     rater_roles,
 )
+from tracker.progress.rules import DIVERGENCE
 from tracker.situations.service import counts_by_competence
 
 bp = Blueprint("evaluations", __name__)
@@ -268,7 +269,7 @@ def _review_page(apprenticeship, semester, review, form=None, conflict=None, sta
             to_sign=to_sign,
             sign_form=SignForm(data={"version": review.version}) if review else None,
             may_reopen=may_reopen_semester(current_user),
-            divergence=service.DIVERGENCE,
+            divergence=DIVERGENCE,
             verified=service.content_matches(db.session, review)
             if review is not None and review.frozen
             else None,

@@ -1,0 +1,1 @@
+"""Progression: pure functions over plain values (no Flask, no session)."""
