@@ -177,18 +177,37 @@ def _review(
         comment=REVIEW_COMMENT,
         actor=raters.academic_tutor,
     )
-    day = semester.window_closes_on - timedelta(days=5)
-    for offset, role in enumerate(signers):
+    _sign(
+        session,
+        review,
+        raters,
+        signers,
+        first=_moment(semester.window_closes_on - timedelta(days=5), 15),
+        remark="Bilan fidèle à mon semestre, merci.",
+    )
+    return review
+
+
+def _sign(
+    session: Session,
+    review: Review,
+    raters: Raters,
+    roles: tuple[RaterRole, ...],
+    *,
+    first: datetime,
+    remark: str = "",
+) -> None:
+    """Each role signs in turn, a day apart; the apprentice adds ``remark``."""
+    for offset, role in enumerate(roles):
         service.sign_review(
             session,
             review,
             role=role,
             signer=raters.of(role),
             version=review.version,
-            comment="Bilan fidèle à mon semestre, merci." if role is RaterRole.APPRENTICE else "",
-            now=_moment(day + timedelta(days=offset), 15),
+            comment=remark if role is RaterRole.APPRENTICE else "",
+            now=first + timedelta(days=offset),
         )
-    return review
 
 
 SIGN_ORDER = (RaterRole.ACADEMIC_TUTOR, RaterRole.COMPANY_TUTOR, RaterRole.APPRENTICE)
@@ -303,12 +322,4 @@ def _reopen_and_sign_again(
         comment=review.comment,
         actor=raters.academic_tutor,
     )
-    for offset, role in enumerate(SIGN_ORDER):
-        service.sign_review(
-            session,
-            review,
-            role=role,
-            signer=raters.of(role),
-            version=review.version,
-            now=_moment(day + timedelta(days=2 + offset), 11),
-        )
+    _sign(session, review, raters, SIGN_ORDER, first=_moment(day + timedelta(days=2), 11))

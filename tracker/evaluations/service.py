@@ -399,12 +399,16 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def content_matches(session: Session, review: Review) -> bool:
+def content_matches(
+    session: Session, review: Review, grids: Mapping[RaterRole, Grid] | None = None
+) -> bool:
     """Whether the rows in the database still say what was signed (the hash stored at the
-    first signature against the content recomputed now)."""
+    first signature against the content recomputed now). ``grids``: the semester's grids
+    when the caller has them loaded already."""
     if review.content_sha256 is None:
         return False
-    grids = grids_of(session, review.apprenticeship, review.semester)
+    if grids is None:
+        grids = grids_of(session, review.apprenticeship, review.semester)
     return sha256_hex(canonical_json(signed_content(review, grids))) == review.content_sha256
 
 

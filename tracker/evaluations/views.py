@@ -191,12 +191,18 @@ def _render_grid(apprenticeship, semester, role, grid, form, competences):  # ty
     )
 
 
+def _carry_version(form, current) -> None:  # type: ignore[no-untyped-def]
+    """A stale form now carries the current version: saving it again is a deliberate
+    choice over what is saved now (0: nothing saved yet)."""
+    form.version.data = current.version if current is not None else 0
+    form.version.raw_data = [str(form.version.data)]
+
+
 def _render_conflict(apprenticeship, semester, role, form, competences) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     """The stale-save page: the user's input next to what is saved now; they choose."""
     current = service.get_grid(db.session, apprenticeship, semester, role)
     # The form now carries the current version: saving it again is a deliberate choice.
-    form.version.data = current.version if current is not None else 0
-    form.version.raw_data = [str(form.version.data)]
+    _carry_version(form, current)
     return (
         render_template(
             "evaluations/conflict.html",
@@ -270,7 +276,7 @@ def _review_page(apprenticeship, semester, review, form=None, conflict=None, sta
             sign_form=SignForm(data={"version": review.version}) if review else None,
             may_reopen=may_reopen_semester(current_user),
             divergence=DIVERGENCE,
-            verified=service.content_matches(db.session, review)
+            verified=service.content_matches(db.session, review, grids)
             if review is not None and review.frozen
             else None,
         ),
@@ -340,8 +346,7 @@ def _review_conflict(apprenticeship, semester, form) -> tuple[str, int]:  # type
     """Someone saved (or signed) meanwhile: the user's input is kept in the form, next to
     what is saved now, with the current version, so saving again is a deliberate choice."""
     current = service.get_review(db.session, apprenticeship, semester)
-    form.version.data = current.version if current is not None else 0
-    form.version.raw_data = [str(form.version.data)]
+    _carry_version(form, current)
     if current is not None and current.frozen:
         flash(
             _("Le bilan a été signé entre-temps : votre saisie n'a pas été enregistrée."), "error"
