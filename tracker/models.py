@@ -3,6 +3,7 @@
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import AccountToken, User, UserRole
 from tracker.evaluations.models import AgreedLevel, Grid, Rating, Reopening, Review, Signature
+from tracker.livret.models import RetainedLevel
 from tracker.people.models import (
     Apprenticeship,
     ApprenticeshipPeriod,
@@ -42,6 +43,7 @@ __all__ = [
     "Rating",
     "Reopening",
     "Requirement",
+    "RetainedLevel",
     "Review",
     "Semester",
     "Signature",

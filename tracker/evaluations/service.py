@@ -34,6 +34,7 @@ from tracker.evaluations.models import (
     Signature,
 )
 from tracker.i18n import _
+from tracker.livret.service import refresh_retained
 from tracker.people.models import Apprenticeship, Cohort, Semester
 from tracker.progress.rules import divergence
 from tracker.referentials.models import Block, Competence
@@ -484,6 +485,7 @@ def sign_review(
         review.status = ReviewStatus.LOCKED.value
         review.locked_at = now or utcnow()
         session.flush()
+        refresh_retained(session, review.apprenticeship_id)
         record(
             session,
             actor_id=signer.id,
@@ -527,10 +529,13 @@ def reopen_review(
     session.add(reopening)
     session.flush()
     before = {"revision": review.revision, "status": review.status, "sha256": review.content_sha256}
+    was_locked = review.locked
     review.status = ReviewStatus.OPEN.value
     review.revision += 1
     review.signed_content = review.content_sha256 = review.locked_at = None
     session.flush()
+    if was_locked:
+        refresh_retained(session, review.apprenticeship_id)
     grids = grids_of(session, review.apprenticeship, review.semester)
     for role in grid_roles:
         grid = grids.get(role)

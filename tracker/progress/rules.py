@@ -24,21 +24,36 @@ class SignedSemester:
 
 
 @dataclass(frozen=True)
-class Retained:
+class Standing:
+    """Where a competence stands after the signed semesters.
+
+    ``level`` is the retained level: the agreed level of the latest signed semester that
+    gave it a level (``semester``). ``best`` is the highest agreed level of any signed
+    semester (``best_semester``, the first that reached it): a competence once acquired
+    stays acquired."""
+
     level: int
     semester: int
+    best: int
+    best_semester: int
 
 
-def retained_levels(signed: Iterable[SignedSemester]) -> dict[int, Retained]:
-    """The retained level of each competence: the agreed level of the latest signed
-    semester that gave it a level. A "non observé" in a later semester does not erase an
-    earlier level; a competence never given a level is absent (not rated)."""
-    retained: dict[int, Retained] = {}
+def standings(signed: Iterable[SignedSemester]) -> dict[int, Standing]:
+    """The retained and best level of each competence over the signed semesters. A "non
+    observé" in a later semester does not erase an earlier level; a competence never given
+    a level is absent (not rated)."""
+    result: dict[int, Standing] = {}
     for semester in sorted(signed, key=lambda s: s.number):
         for competence_id, level in semester.agreed.items():
-            if level is not None:
-                retained[competence_id] = Retained(level, semester.number)
-    return retained
+            if level is None:
+                continue
+            previous = result.get(competence_id)
+            if previous is None or level > previous.best:
+                best, best_semester = level, semester.number
+            else:
+                best, best_semester = previous.best, previous.best_semester
+            result[competence_id] = Standing(level, semester.number, best, best_semester)
+    return result
 
 
 class BlockState(StrEnum):
@@ -57,19 +72,14 @@ class BlockStatus:
 
 
 def block_status(
-    competence_ids: Sequence[int], signed: Iterable[SignedSemester], threshold: int
+    competence_ids: Sequence[int], standing: Mapping[int, Standing], threshold: int
 ) -> BlockStatus:
     """Default block rule: a block is acquired when every competence of it has an agreed
     level at or above the proficiency threshold in a signed semester (any of them: a
     competence once acquired stays acquired). With no level at all it is "not rated",
     otherwise "in progress", listing what is missing."""
-    best: dict[int, int] = {}
-    for semester in signed:
-        for competence_id, level in semester.agreed.items():
-            if level is not None and level > best.get(competence_id, 0):
-                best[competence_id] = level
-    unrated = tuple(c for c in competence_ids if c not in best)
-    below = tuple(c for c in competence_ids if c in best and best[c] < threshold)
+    unrated = tuple(c for c in competence_ids if c not in standing)
+    below = tuple(c for c in competence_ids if c in standing and standing[c].best < threshold)
     if len(unrated) == len(competence_ids):
         return BlockStatus(BlockState.NOT_RATED, unrated=unrated)
     if below or unrated:
@@ -117,7 +127,7 @@ def divergence(levels: Iterable[Level]) -> int | None:
 
 @dataclass(frozen=True)
 class Progression:
-    acquired: int  # competences with a retained level at or above the threshold
+    acquired: int  # competences that reached the threshold in a signed semester
     total: int
 
     @property
@@ -126,12 +136,21 @@ class Progression:
 
 
 def progression(
-    competence_ids: Sequence[int], retained: Mapping[int, Retained], threshold: int
+    competence_ids: Sequence[int], standing: Mapping[int, Standing], threshold: int
 ) -> Progression:
-    """The overall progression: how many competences of the track have a retained level
-    at or above the proficiency threshold, out of all of them."""
-    acquired = sum(1 for c in competence_ids if c in retained and retained[c].level >= threshold)
+    """The overall progression: how many competences of the track reached the proficiency
+    threshold in a signed semester, out of all of them (the block rule's measure)."""
+    acquired = sum(1 for c in competence_ids if c in standing and standing[c].best >= threshold)
     return Progression(acquired, len(competence_ids))
+
+
+def behind_now(
+    competence_ids: Sequence[int], standing: Mapping[int, Standing], expected: int
+) -> tuple[int, ...]:
+    """Behind the expected trajectory today: the competences whose retained level is
+    below the level expected at the latest signed semester (``expected``). A competence
+    not rated yet is not counted behind: "not rated" is not a level."""
+    return tuple(c for c in competence_ids if c in standing and standing[c].level < expected)
 
 
 @dataclass(frozen=True)
