@@ -32,7 +32,7 @@ from tracker.people.models import (
     Semester,
 )
 from tracker.people.siret import is_valid_siret, normalise_siret
-from tracker.referentials.models import Certification, Track
+from tracker.referentials.models import Block, Certification, Track, track_blocks
 
 # The defaults of a new cohort (DESIGN.md §3); each cohort may change them.
 DEFAULT_SCALE = ("Non acquis", "En cours d'acquisition", "Acquis", "Maîtrisé")
@@ -506,6 +506,19 @@ class Placement:
     siret: str
     company_tutor: User
     academic_tutor: User
+
+
+def load_track_blocks(session: Session, cohort: Cohort) -> list[Block]:
+    """The blocks of the cohort's track with their competences, in two queries."""
+    return list(
+        session.scalars(
+            select(Block)
+            .join(track_blocks, track_blocks.c.block_id == Block.id)
+            .where(track_blocks.c.track_id == cohort.track_id)
+            .options(selectinload(Block.competences))
+            .order_by(Block.position)
+        )
+    )
 
 
 def get_apprenticeship(session: Session, apprenticeship_id: int) -> Apprenticeship:

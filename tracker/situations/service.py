@@ -27,9 +27,9 @@ from tracker.db import utcnow
 from tracker.errors import DomainError, NotFound
 from tracker.evaluations.service import track_competences
 from tracker.i18n import _
-from tracker.people.models import Apprenticeship, Cohort
+from tracker.people.models import Apprenticeship
 from tracker.permissions import has_full_view, may_view_situation_ending
-from tracker.referentials.models import Block, Competence, track_blocks
+from tracker.referentials.models import Block, Competence
 from tracker.situations import storage
 from tracker.situations.models import (
     SituationComment,
@@ -74,19 +74,6 @@ class SituationInput:
 
 
 # --- Reading --------------------------------------------------------------------------------
-
-
-def load_track_blocks(session: Session, cohort: Cohort) -> list[Block]:
-    """The blocks of the cohort's track with their competences, in two queries."""
-    return list(
-        session.scalars(
-            select(Block)
-            .join(track_blocks, track_blocks.c.block_id == Block.id)
-            .where(track_blocks.c.track_id == cohort.track_id)
-            .options(selectinload(Block.competences))
-            .order_by(Block.position)
-        )
-    )
 
 
 def _with_details(query: Any) -> Any:

@@ -27,7 +27,7 @@ from tracker.errors import DomainError
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.people.models import Apprenticeship
-from tracker.people.service import get_apprenticeship
+from tracker.people.service import get_apprenticeship, load_track_blocks
 from tracker.permissions import (
     has_full_view,
     may_comment_situation,
@@ -96,7 +96,7 @@ def file_size(size: int) -> str:
 @bp.get("/contrats/<int:apprenticeship_id>/situations")
 def index(apprenticeship_id: int) -> str:
     apprenticeship = _contract(apprenticeship_id)
-    blocks = service.load_track_blocks(db.session, apprenticeship.cohort)
+    blocks = load_track_blocks(db.session, apprenticeship.cohort)
     competences = {c.id: c for block in blocks for c in block.competences}
     competence = None
     raw = request.args.get("competence")
@@ -128,7 +128,7 @@ def new(apprenticeship_id: int) -> Response | str | tuple[str, int]:
     apprenticeship = _contract(apprenticeship_id)
     if not may_edit_situations(current_user, apprenticeship):
         abort(403)
-    blocks = service.load_track_blocks(db.session, apprenticeship.cohort)
+    blocks = load_track_blocks(db.session, apprenticeship.cohort)
     if request.method == "GET":
         form = make_situation_form(blocks)
         return _render_form(apprenticeship, None, form, blocks)
@@ -153,7 +153,7 @@ def new(apprenticeship_id: int) -> Response | str | tuple[str, int]:
 )
 def edit(apprenticeship_id: int, situation_id: int) -> Response | str | tuple[str, int]:
     apprenticeship, situation = _editable(apprenticeship_id, situation_id)
-    blocks = service.load_track_blocks(db.session, apprenticeship.cohort)
+    blocks = load_track_blocks(db.session, apprenticeship.cohort)
     if request.method == "GET":
         form = make_situation_form(blocks, data=situation_data(situation))
         return _render_form(apprenticeship, situation, form, blocks)
@@ -219,7 +219,7 @@ def detail(apprenticeship_id: int, situation_id: int) -> str:
 def _render_detail(  # type: ignore[no-untyped-def]
     apprenticeship, situation, *, file_form=None, comment_form=None, delete_form=None
 ) -> str:
-    blocks = service.load_track_blocks(db.session, apprenticeship.cohort)
+    blocks = load_track_blocks(db.session, apprenticeship.cohort)
     return render_template(
         "situations/detail.html",
         apprenticeship=apprenticeship,
