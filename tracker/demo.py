@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from tracker.auth.models import Role, User
 from tracker.auth.service import create_user, hash_password
+from tracker.conditions.demo import seed_demo_conditions
 from tracker.evaluations.demo import seed_evaluations
 from tracker.extensions import db
 from tracker.people.models import Cohort
@@ -260,6 +261,7 @@ def load_demo(today: date | None = None) -> list[DemoAccount]:
             reopen=next((c for c in contracts if c.apprentice.name == REOPENED), None),
         )
         seed_demo_situations(db.session, contracts, today or date.today())
+        seed_demo_conditions(db.session, contracts, today or date.today())
     db.session.flush()
     return list(accounts.values())
 

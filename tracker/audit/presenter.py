@@ -503,3 +503,88 @@ def present(
     """The entries of one journal page, in the page's order (newest first)."""
     presenter = _Presenter(journal, apprenticeship, semester)
     return [presenter.entry(event) for event in journal.events]
+
+
+# --- Conditions of award (tracker.conditions) ------------------------------------------------
+
+CONDITION_ACTIONS = {
+    "english_certificate": (
+        _l("Certification d'anglais ajoutée"),
+        _l("Certification d'anglais modifiée"),
+        _l("Certification d'anglais supprimée"),
+        _l("Certification d'anglais validée"),
+        _l("Certification d'anglais refusée"),
+    ),
+    "mobility_period": (
+        _l("Période de mobilité ajoutée"),
+        _l("Période de mobilité modifiée"),
+        _l("Période de mobilité supprimée"),
+        _l("Période de mobilité validée"),
+        _l("Période de mobilité refusée"),
+    ),
+    "final_assessment": (
+        _l("Rapport et soutenance saisis"),
+        _l("Rapport et soutenance modifiés"),
+        _l("Rapport et soutenance supprimés"),
+        _l("Rapport et soutenance validés"),
+        _l("Rapport et soutenance refusés"),
+    ),
+    "company_opinion": (
+        _l("Avis de l'entreprise saisi"),
+        _l("Avis de l'entreprise modifié"),
+        _l("Avis de l'entreprise supprimé"),
+        _l("Avis de l'entreprise validé"),
+        _l("Avis de l'entreprise refusé"),
+    ),
+}
+CONDITION_VERBS = ("created", "updated", "deleted", "validated", "refused")
+CONDITION_FIELDS = {
+    "test_name": _l("Test"),
+    "score": _l("Score"),
+    "level": _l("Niveau CECRL"),
+    "taken_on": _l("Date du test"),
+    "country": _l("Pays"),
+    "host": _l("Organisme d'accueil"),
+    "starts_on": _l("Premier jour"),
+    "ends_on": _l("Dernier jour"),
+    "report_submitted_on": _l("Rapport remis le"),
+    "defence_on": _l("Soutenance le"),
+    "result": _l("Résultat de la soutenance"),
+    "opinion": _l("Avis"),
+    "given_on": _l("Date de l'avis"),
+    "comment": _l("Commentaire"),
+    "status": _l("État"),
+    "reason": _l("Motif du refus"),
+    "proof_sha256": _l("Justificatif (empreinte SHA-256)"),
+}
+CONDITION_VALUES = {
+    "submitted": _l("en attente de validation"),
+    "validated": _l("validé"),
+    "refused": _l("refusé"),
+    "pending": _l("en attente"),
+    "passed": _l("réussie"),
+    "failed": _l("non réussie"),
+    "favourable": _l("favorable"),
+    "unfavourable": _l("défavorable"),
+}
+
+
+def _condition(p: _Presenter, event: AuditEvent, entry: Entry) -> None:
+    def shown(state: object) -> object:
+        if not isinstance(state, dict):
+            return state
+        return {
+            key: str(CONDITION_VALUES[value])
+            if key in ("status", "result", "opinion") and value in CONDITION_VALUES
+            else value
+            for key, value in state.items()
+            if key != "apprenticeship_id"
+        }
+
+    p.generic(_Raw(shown(event.before), shown(event.after)), entry, CONDITION_FIELDS)
+
+
+for _object_type, _labels in CONDITION_ACTIONS.items():
+    for _verb, _label in zip(CONDITION_VERBS, _labels, strict=True):
+        ACTION_LABELS[f"{_object_type}.{_verb}"] = _label
+        PRESENTERS[f"{_object_type}.{_verb}"] = _condition
