@@ -16,6 +16,7 @@ from flask import Flask
 
 from tracker.auth import service as auth_service
 from tracker.auth.models import Role, TokenPurpose
+from tracker.conditions import service as conditions
 from tracker.evaluations.models import Review
 from tracker.people import service as people_service
 from tracker.referentials import service
@@ -29,6 +30,8 @@ MANAGERS = {Role.MANAGER}
 TUTORS = {Role.COMPANY_TUTOR, Role.ACADEMIC_TUTOR}
 # Who may read the contract of "my" apprentice (MINE): the apprentice and their tutors.
 MINE_READERS = {Role.MANAGER, Role.APPRENTICE, *TUTORS}
+# A cohort's dashboard: the manager, and the academic tutor of an apprentice of it.
+DASHBOARD_READERS = {Role.MANAGER, Role.ACADEMIC_TUTOR}
 
 # Without a password just checked, the second-factor page sends everyone back to sign in.
 BACK_TO_LOGIN = {"auth.login_code"}
@@ -37,7 +40,7 @@ BACK_TO_LOGIN = {"auth.login_code"}
 # world's apprentice (followed by the world's tutors), {other} one of strangers, {cohort}
 # a cohort, {person} a stranger's account, {me} the signed-in user's own account, {reset}
 # and {invitation} the links e-mailed to a stranger, {situation} and {file} a work situation
-# of MINE and its file.
+# of MINE and its file, {english} an English certificate of MINE (submitted, with its proof).
 ROUTES = [
     ("core.home", "GET", "/", EVERYONE),
     ("core.accessibility", "GET", "/accessibilite", EVERYONE),
@@ -90,6 +93,11 @@ ROUTES = [
     ("evaluations.sign_review", "POST", "/contrats/{other}/S2/bilan/signature", set()),
     ("evaluations.reopen_review", "GET", "/contrats/{mine}/S2/rouvrir", MANAGERS),
     ("evaluations.reopen_review", "GET", "/contrats/{mine}/S1/rouvrir", set()),
+    ("livret.livret", "GET", "/contrats/{mine}/livret", MINE_READERS),
+    ("livret.livret", "GET", "/contrats/{other}/livret", MANAGERS),
+    ("livret.dashboard", "GET", "/promotions/{cohort}/tableau", DASHBOARD_READERS),
+    ("livret.export", "GET", "/promotions/{cohort}/tableau/export.csv", DASHBOARD_READERS),
+    ("livret.export", "GET", "/promotions/{cohort}/tableau/export.xlsx", DASHBOARD_READERS),
     ("audit.apprenticeship_journal", "GET", "/contrats/{mine}/journal", MANAGERS),
     ("audit.apprenticeship_journal", "GET", "/contrats/{other}/journal", MANAGERS),
     ("audit.semester_journal", "GET", "/contrats/{mine}/S1/journal", MANAGERS),
@@ -134,6 +142,63 @@ ROUTES = [
         "POST",
         "/contrats/{mine}/situations/{situation}/commentaires",
         TUTORS,
+    ),
+    ("conditions.index", "GET", "/contrats/{mine}/conditions", MINE_READERS),
+    ("conditions.index", "GET", "/contrats/{other}/conditions", MANAGERS),
+    (
+        "conditions.new",
+        "GET",
+        "/contrats/{mine}/conditions/anglais/ajouter",
+        {Role.APPRENTICE, Role.MANAGER},
+    ),
+    (
+        "conditions.new",
+        "GET",
+        "/contrats/{mine}/conditions/rapport-soutenance/ajouter",
+        {Role.ACADEMIC_TUTOR, Role.MANAGER},
+    ),
+    (
+        "conditions.new",
+        "GET",
+        "/contrats/{mine}/conditions/avis-entreprise/ajouter",
+        {Role.COMPANY_TUTOR, Role.MANAGER},
+    ),
+    (
+        "conditions.edit",
+        "GET",
+        "/contrats/{mine}/conditions/anglais/{english}/modifier",
+        {Role.APPRENTICE, Role.MANAGER},
+    ),
+    ("conditions.edit", "GET", "/contrats/{other}/conditions/anglais/{english}/modifier", set()),
+    (
+        "conditions.delete",
+        "POST",
+        "/contrats/{mine}/conditions/anglais/{english}/supprimer",
+        {Role.APPRENTICE, Role.MANAGER},
+    ),
+    (
+        "conditions.validate",
+        "POST",
+        "/contrats/{mine}/conditions/anglais/{english}/valider",
+        {Role.ACADEMIC_TUTOR, Role.MANAGER},
+    ),
+    (
+        "conditions.refuse",
+        "GET",
+        "/contrats/{mine}/conditions/anglais/{english}/refuser",
+        {Role.ACADEMIC_TUTOR, Role.MANAGER},
+    ),
+    (
+        "conditions.proof",
+        "GET",
+        "/contrats/{mine}/conditions/anglais/{english}/justificatif",
+        MINE_READERS,
+    ),
+    (
+        "conditions.proof",
+        "GET",
+        "/contrats/{other}/conditions/anglais/{english}/justificatif",
+        set(),
     ),
     ("people.my_apprentices", "GET", "/apprentis", TUTORS),
     ("people.people", "GET", "/personnes/", MANAGERS),
@@ -214,6 +279,16 @@ def world(db_session, make_user, make_cohort, make_apprenticeship):  # type: ign
         actor=users[Role.APPRENTICE],
         store=get_store(),
     )
+    certificate = conditions.create_record(
+        db_session,
+        mine,
+        conditions.EnglishInput("TOEIC Listening and Reading", "850/990", "B2", mine.starts_on),
+        actor=users[Role.APPRENTICE],
+        today=mine.starts_on,
+        proof=conditions.ProofUpload(
+            "toeic.pdf", BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 1024
+        ),
+    )
     places = {
         "reset": auth_service.issue_token(
             db_session, stranger, TokenPurpose.RESET, lifetime=timedelta(hours=1)
@@ -229,6 +304,7 @@ def world(db_session, make_user, make_cohort, make_apprenticeship):  # type: ign
         "person": str(other.apprentice_id),
         "situation": str(situation.id),
         "file": str(attached.id),
+        "english": str(certificate.id),
     }
     return users, places
 
@@ -285,6 +361,13 @@ def test_another_managers_draft_is_not_found(client, login, world, make_user) ->
         "/contrats/999999/journal",
         "/contrats/999999/S1/journal",
         "/contrats/999999/situations",
+        "/contrats/999999/conditions",
+        "/contrats/999999/livret",
+        "/promotions/999999/tableau",
+        "/promotions/999999/tableau/export.csv",
+        "/promotions/{cohort}/tableau/export.pdf",
+        "/contrats/{mine}/conditions/inconnu/ajouter",
+        "/contrats/{mine}/conditions/anglais/999999/modifier",
         "/personnes/999999",
         "/personnes/999999/donnees",
     ],

@@ -111,9 +111,11 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.audit.views import bp as audit_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.campaigns.views import bp as campaigns_bp
+    from tracker.conditions.views import bp as conditions_bp
     from tracker.core.views import bp as core_bp
     from tracker.evaluations.views import bp as evaluations_bp
     from tracker.i18n import _l
+    from tracker.livret.views import bp as livret_bp
     from tracker.navigation import add_entry
     from tracker.people.views import bp as people_bp
     from tracker.permissions import (
@@ -131,8 +133,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(evaluations_bp)
     app.register_blueprint(referentials_bp)
     app.register_blueprint(situations_bp)
+    app.register_blueprint(conditions_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(livret_bp)
     add_entry("people.my_contract", _l("Mon contrat"), is_apprentice)
     add_entry("people.my_apprentices", _l("Mes apprentis"), may_follow_apprentices)
     add_entry("people.cohorts", _l("Promotions"), may_manage_people)

@@ -64,6 +64,7 @@ def reset_totp_command(email: str) -> None:
 
 
 def register(app: Flask) -> None:
+    from tracker.bench import bench_command
     from tracker.campaigns.cli import campaigns_cli
     from tracker.demo import demo_cli
     from tracker.referentials.cli import referentials_cli
@@ -72,3 +73,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(referentials_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(campaigns_cli)  # reminders, for a daily cron
+    app.cli.add_command(bench_command)  # performance figures on a throwaway database

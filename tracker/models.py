@@ -2,6 +2,13 @@
 
 from tracker.audit.models import AuditEvent
 from tracker.auth.models import AccountToken, User, UserRole
+from tracker.conditions.models import (
+    CompanyOpinion,
+    ConditionProof,
+    EnglishCertificate,
+    FinalAssessment,
+    MobilityPeriod,
+)
 from tracker.evaluations.models import AgreedLevel, Grid, Rating, Reopening, Review, Signature
 from tracker.livret.models import RetainedLevel
 from tracker.people.models import (
@@ -37,9 +44,14 @@ __all__ = [
     "Certification",
     "Cohort",
     "CohortImportDraft",
+    "CompanyOpinion",
     "Competence",
+    "ConditionProof",
+    "EnglishCertificate",
+    "FinalAssessment",
     "Grid",
     "ImportDraft",
+    "MobilityPeriod",
     "Rating",
     "Reopening",
     "Requirement",

@@ -207,9 +207,83 @@ def may_comment_situation(user: Any, apprenticeship: Any, situation: Any) -> boo
     )
 
 
+# --- Livret and cohort dashboard -----------------------------------------------------------
+
+
+def may_view_livret(user: Any, apprenticeship: Any) -> bool:
+    """The livret (the whole progression) is read by the apprentice, their current tutors
+    and the programme manager; a former tutor keeps only the semesters of their period."""
+    return has_full_view(user, apprenticeship)
+
+
+def may_view_cohort_dashboard(user: Any) -> bool:
+    """Programme managers see every cohort's dashboard; academic tutors the dashboard of
+    the cohorts of their apprentices, restricted to them."""
+    return _has(user, Role.MANAGER) or _has(user, Role.ACADEMIC_TUTOR)
+
+
+def dashboard_includes(user: Any, apprenticeship: Any) -> bool:
+    """Whose lines a dashboard (and its export) shows: all for the programme manager, the
+    apprentices an academic tutor currently follows for the tutor."""
+    return _has(user, Role.MANAGER) or (
+        _has(user, Role.ACADEMIC_TUTOR)
+        and apprenticeship.current_period.academic_tutor_id == user.id
+    )
+
+
 # --- Audit log -----------------------------------------------------------------------------
 
 
 def may_read_audit(user: Any) -> bool:
     """The programme manager reads the audit log of any contract and semester."""
     return _has(user, Role.MANAGER)
+
+
+# --- Conditions of award -------------------------------------------------------------------
+
+# Kinds of evidence (tracker.conditions.models.EvidenceKind values).
+_APPRENTICE_EVIDENCE = ("english", "mobility")
+
+
+def _current_academic_tutor(user: Any, apprenticeship: Any) -> bool:
+    return (
+        _has(user, Role.ACADEMIC_TUTOR)
+        and apprenticeship.current_period.academic_tutor_id == user.id
+    )
+
+
+def may_view_conditions(user: Any, apprenticeship: Any) -> bool:
+    """The conditions of award and their proofs are read by the apprentice, the current
+    tutors and the programme manager (a former tutor does not read them)."""
+    return has_full_view(user, apprenticeship)
+
+
+def may_validate_conditions(user: Any, apprenticeship: Any) -> bool:
+    """The current academic tutor and the programme manager validate or refuse evidence."""
+    return _has(user, Role.MANAGER) or _current_academic_tutor(user, apprenticeship)
+
+
+def may_enter_condition(user: Any, apprenticeship: Any, kind: str) -> bool:
+    """Who records (and edits) each kind of evidence: the apprentice their English
+    certificates and mobility periods, the current academic tutor the final assessment
+    (report and defence), the current company tutor the company's opinion; the programme
+    manager every kind (a certificate sent to the school, an opinion sent by post)."""
+    if _has(user, Role.MANAGER):
+        return True
+    if kind in _APPRENTICE_EVIDENCE:
+        return _has(user, Role.APPRENTICE) and apprenticeship.apprentice_id == user.id
+    if kind == "final_assessment":
+        return _current_academic_tutor(user, apprenticeship)
+    if kind == "company_opinion":
+        return (
+            _has(user, Role.COMPANY_TUTOR)
+            and apprenticeship.current_period.company_tutor_id == user.id
+        )
+    return False
+
+
+def may_delete_condition(user: Any, apprenticeship: Any, kind: str, validated: bool) -> bool:
+    """Who records a kind of evidence deletes it; once validated, only a validator does."""
+    return may_enter_condition(user, apprenticeship, kind) and (
+        not validated or may_validate_conditions(user, apprenticeship)
+    )

@@ -71,14 +71,6 @@ class PendingItem:
 # --- The rules (pure) ---------------------------------------------------------------------
 
 
-def covers(apprenticeship: Apprenticeship, semester: Semester) -> bool:
-    """The contract runs during (part of) the semester."""
-    return (
-        semester.starts_on <= apprenticeship.ends_on
-        and semester.ends_on >= apprenticeship.starts_on
-    )
-
-
 def raters(apprenticeship: Apprenticeship, semester: Semester) -> dict[RaterRole, int]:
     """Who holds each role for the semester (ids): the apprentice and the tutors of the
     period running when the semester ends."""
@@ -110,7 +102,7 @@ def pending_items(
     today: date,
 ) -> list[PendingItem]:
     """Everything the three people of this semester still have to do (module docstring)."""
-    if not covers(apprenticeship, semester):
+    if not apprenticeship.covers(semester):
         return []
     people = raters(apprenticeship, semester)
 
@@ -270,7 +262,7 @@ def _rows(
 ) -> list[FollowUpRow]:
     rows = []
     for apprenticeship in apprenticeships:
-        if not covers(apprenticeship, semester):
+        if not apprenticeship.covers(semester):
             continue
         key = (apprenticeship.id, semester.id)
         its_grids = grids.get(key, {})

@@ -22,6 +22,7 @@ def home() -> str:
     they have to do ("À faire", one click per item), the tutor their apprentices, the
     apprentice their contract."""
     from tracker.campaigns.service import pending_for
+    from tracker.livret.service import alerts, requirements_met
     from tracker.people.service import apprenticeships_of, tutored_by
 
     today = date.today()
@@ -29,9 +30,17 @@ def home() -> str:
     tutorings = tutored_by(db.session, current_user) if may_follow_apprentices(current_user) else []
     contracts = apprenticeships_of(db.session, current_user) if is_apprentice(current_user) else []
     followed = [*contracts, *(t.apprenticeship for t in tutorings)]
+    current = [t for t in tutorings if t.current]
+    tutored = [t.apprenticeship for t in current]
     return render_template(
         "core/home.html",
-        tutorings=[t for t in tutorings if t.current],
+        tutorings=current,
+        alerts=alerts(
+            db.session,
+            tutored,
+            requirements=requirements_met(db.session, tutored, today),
+            today=today,
+        ),
         contracts=contracts,
         todo=pending_for(db.session, current_user, followed, today) if followed else [],
         show_todo=bool(followed),

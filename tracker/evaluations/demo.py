@@ -76,18 +76,26 @@ def _moment(day: date, hour: int) -> datetime:
 
 
 class Story:
-    """The levels of one apprentice: a drift of their own on top of the trajectory."""
+    """The levels of one apprentice: a drift of their own on top of the trajectory, and
+    a few competences that come harder to them (a lag that lasts)."""
 
     def __init__(self, apprenticeship: Apprenticeship) -> None:
         self.random = random.Random(apprenticeship.apprentice.email)  # noqa: S311 - demo data
         self.drift = self.random.choice([-1, 0, 0, 1])
         self.levels = len(apprenticeship.cohort.scale_labels)
+        self.lags: dict[int, int] = {}
 
-    def level(self, expected: int, role: RaterRole, number: int) -> int | None:
+    def lag(self, competence_id: int) -> int:
+        if competence_id not in self.lags:
+            self.lags[competence_id] = self.random.choice([-1, 0, 0, 0])
+        return self.lags[competence_id]
+
+    def level(self, expected: int, role: RaterRole, number: int, competence_id: int) -> int | None:
         """Company tutors do not observe everything in the first semesters."""
         if role is RaterRole.COMPANY_TUTOR and number <= 2 and self.random.random() < 0.12:
             return None
-        base = expected + self.drift + self.random.choice([-1, 0, 0, 0, 1])
+        base = expected + self.drift + self.lag(competence_id)
+        base += self.random.choice([-1, 0, 0, 0, 1])
         if role is RaterRole.APPRENTICE:
             base += self.random.choice([0, 0, 1])  # a little optimistic, as often
         return max(1, min(self.levels, base))
@@ -136,7 +144,7 @@ def _grids(
     for offset, role in enumerate(roles):
         ratings = {}
         for competence in competences:
-            level = story.level(semester.expected_level, role, semester.number)
+            level = story.level(semester.expected_level, role, semester.number, competence.id)
             ratings[competence.id] = RatingInput(
                 level=level, not_observed=level is None, comment=story.comment(level)
             )
@@ -152,10 +160,7 @@ def _agreed(given: dict[RaterRole, dict[int, RatingInput]]) -> dict[int, RatingI
     agreed = {}
     for competence_id, answer in academic.items():
         other = company[competence_id]
-        if other.level is not None and answer.level is not None:
-            agreed[competence_id] = RatingInput(level=max(other.level, answer.level))
-        else:
-            agreed[competence_id] = RatingInput(level=answer.level or other.level)
+        agreed[competence_id] = RatingInput(level=answer.level or other.level)
     return agreed
 
 
@@ -267,7 +272,7 @@ def _campaign(
         # Just started: the company tutor's grid is half done, nothing else yet.
         half = {
             c.id: RatingInput(
-                level=story.level(semester.expected_level, RaterRole.COMPANY_TUTOR, 3)
+                level=story.level(semester.expected_level, RaterRole.COMPANY_TUTOR, 3, c.id)
             )
             for c in competences[: len(competences) // 2]
         }

@@ -34,7 +34,7 @@ from tracker.evaluations.models import (
     Signature,
 )
 from tracker.i18n import _
-from tracker.livret.service import refresh_retained
+from tracker.livret.retained import refresh_retained
 from tracker.people.models import Apprenticeship, Cohort, Semester
 from tracker.progress.rules import divergence
 from tracker.referentials.models import Block, Competence

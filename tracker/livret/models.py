@@ -1,7 +1,7 @@
 """The retained levels: what the locked semesters say of each competence of a contract.
 
 Derived data, rewritten from the locked reviews whenever a semester locks or is reopened
-(``tracker.livret.service.refresh_retained``). Dashboards read it instead of scanning
+(``tracker.livret.retained.refresh_retained``). Dashboards read it instead of scanning
 every agreed level of a cohort: one row per apprenticeship × competence.
 """
 

@@ -1,24 +1,24 @@
-"""From the rows to the plain values of ``tracker.progress.rules``, and back to the table of
-retained levels.
+"""From the rows to the plain values of ``tracker.progress.rules``: one contract's livret,
+a cohort's dashboard and the alerts of a tutor's home page.
 
 The rules never see a row: this module reads the locked reviews (and the submitted grids
-of those semesters) in a fixed number of queries and hands plain values to them. The table
-``retained_levels`` is rewritten for a contract whenever one of its semesters locks or is
-reopened, so that cohort pages read one row per apprentice × competence.
+of those semesters) in a fixed number of queries and hands plain values to them. Cohort
+pages read the table of retained levels (``tracker.livret.retained``).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.conditions import service as conditions
 from tracker.evaluations.models import (
-    AgreedLevel,
     Grid,
     GridStatus,
     RaterRole,
@@ -26,16 +26,25 @@ from tracker.evaluations.models import (
     Review,
     ReviewStatus,
 )
-from tracker.livret.models import RetainedLevel
-from tracker.people.models import Apprenticeship, Semester
+from tracker.i18n import _, _l
+from tracker.livret.retained import retained_standings, signed_semesters
+from tracker.people.models import Apprenticeship, Cohort, Semester
 from tracker.people.service import load_track_blocks
+from tracker.progress.charts import (
+    Rater,
+    RatersChart,
+    Series,
+    TrajectoryChart,
+    mean_level,
+    raters_chart,
+    trajectory_chart,
+)
 from tracker.progress.rules import (
     DIVERGENCE,
     BlockStatus,
     Level,
     Progression,
     Readiness,
-    SignedSemester,
     Standing,
     TrajectoryGap,
     behind_now,
@@ -46,81 +55,7 @@ from tracker.progress.rules import (
     standings,
     trajectory,
 )
-
-
-def signed_semesters(
-    session: Session, apprenticeship_ids: Iterable[int]
-) -> dict[int, list[SignedSemester]]:
-    """The locked semesters of each contract with their agreed levels (one query).
-
-    Only locked reviews count: a semester reopened and not yet signed again gives nothing,
-    and once signed again it gives its new agreed levels."""
-    ids = list(apprenticeship_ids)
-    rows = session.execute(
-        select(
-            Review.apprenticeship_id, Semester.number, AgreedLevel.competence_id, AgreedLevel.level
-        )
-        .join(Semester, Semester.id == Review.semester_id)
-        .join(AgreedLevel, AgreedLevel.review_id == Review.id)
-        .where(Review.apprenticeship_id.in_(ids), Review.status == ReviewStatus.LOCKED.value)
-    )
-    agreed: dict[int, dict[int, dict[int, int | None]]] = {i: defaultdict(dict) for i in ids}
-    for apprenticeship_id, number, competence_id, level in rows:
-        agreed[apprenticeship_id][number][competence_id] = level
-    return {
-        i: [SignedSemester(number, levels) for number, levels in sorted(by_semester.items())]
-        for i, by_semester in agreed.items()
-    }
-
-
-def write_retained(session: Session, apprenticeship_id: int, standing: dict[int, Standing]) -> None:
-    """Replace the retained levels of one contract with ``standing``."""
-    session.execute(
-        delete(RetainedLevel).where(RetainedLevel.apprenticeship_id == apprenticeship_id)
-    )
-    if standing:
-        session.execute(
-            insert(RetainedLevel),
-            [
-                {
-                    "apprenticeship_id": apprenticeship_id,
-                    "competence_id": competence_id,
-                    "level": s.level,
-                    "semester": s.semester,
-                    "best": s.best,
-                    "best_semester": s.best_semester,
-                }
-                for competence_id, s in standing.items()
-            ],
-        )
-
-
-def refresh_retained(session: Session, apprenticeship_id: int) -> None:
-    """Recompute the retained levels of a contract from its locked semesters (called when a
-    semester locks or is reopened)."""
-    signed = signed_semesters(session, [apprenticeship_id])[apprenticeship_id]
-    write_retained(session, apprenticeship_id, standings(signed))
-
-
-def retained_standings(
-    session: Session, apprenticeship_ids: Sequence[int]
-) -> dict[int, dict[int, Standing]]:
-    """The stored standings of many contracts, in one query."""
-    result: dict[int, dict[int, Standing]] = {i: {} for i in apprenticeship_ids}
-    rows = session.execute(
-        select(
-            RetainedLevel.apprenticeship_id,
-            RetainedLevel.competence_id,
-            RetainedLevel.level,
-            RetainedLevel.semester,
-            RetainedLevel.best,
-            RetainedLevel.best_semester,
-        ).where(RetainedLevel.apprenticeship_id.in_(apprenticeship_ids))
-    )
-    for apprenticeship_id, competence_id, level, semester, best, best_semester in rows:
-        result[apprenticeship_id][competence_id] = Standing(level, semester, best, best_semester)
-    return result
-
+from tracker.referentials.models import Block, Competence
 
 # --- One contract's livret ------------------------------------------------------------------
 
@@ -151,6 +86,7 @@ class Cell:
 class CompetenceLine:
     id: int
     code: str
+    short: str  # without the certification's prefix: BC01.C02
     statement: str
     cells: Mapping[int, Cell]  # by semester number, signed semesters only
     standing: Standing | None
@@ -174,9 +110,6 @@ class BlockLine:
         return mean_level(
             line.cells[number].raters.get(role) for line in self.competences if number in line.cells
         )
-
-    def label(self, competence_id: int) -> str:
-        return next(c.code for c in self.competences if c.id == competence_id)
 
 
 @dataclass(frozen=True)
@@ -207,18 +140,10 @@ class Livret:
     def readiness(self, requirements: Mapping[str, bool]) -> Readiness:
         return readiness({b.code: b.status for b in self.blocks}, requirements)
 
-    def competence_code(self, competence_id: int) -> str:
-        for block in self.blocks:
-            for line in block.competences:
-                if line.id == competence_id:
-                    return line.code
-        raise KeyError(competence_id)
-
-
-def mean_level(levels: Iterable[Level]) -> float | None:
-    """The mean of the levels given, ``None`` when there is none ("not rated" is not 0)."""
-    given = [level for level in levels if level is not None]
-    return sum(given) / len(given) if given else None
+    @property
+    def codes(self) -> dict[int, str]:
+        """Competence codes by id: how the rules' lists of ids are shown."""
+        return {line.id: line.short for block in self.blocks for line in block.competences}
 
 
 def load_livret(
@@ -262,6 +187,7 @@ def load_livret(
             CompetenceLine(
                 id=c.id,
                 code=c.code,
+                short=short_code(c.code, cohort),
                 statement=c.statement,
                 cells={
                     s.number: Cell(
@@ -300,3 +226,269 @@ def load_livret(
         behind=behind_now(competence_ids, standing, expected[latest]) if latest else (),
         gaps=trajectory(signed, expected),
     )
+
+
+RATER_LABELS = {
+    RaterRole.APPRENTICE: _l("Auto-évaluation"),
+    RaterRole.COMPANY_TUTOR: _l("Maître d'apprentissage"),
+    RaterRole.ACADEMIC_TUTOR: _l("Tuteur académique"),
+}
+
+
+def short_code(code: str, cohort: Cohort) -> str:
+    """A block or competence code without its certification's prefix (BC01, BC01.C02)."""
+    return code.removeprefix(cohort.certification.code) or code
+
+
+def trajectory_of(livret: Livret, cohort: Cohort) -> TrajectoryChart:
+    """The chart of the blocks' mean agreed level per signed semester against the
+    expected trajectory (the mean only draws the picture: the rules read each competence)."""
+    numbers = [s.number for s in livret.semesters]
+    return trajectory_chart(
+        numbers,
+        {s.number: s.expected for s in livret.semesters},
+        [
+            Series(
+                short_code(block.code, cohort),
+                {n: block.mean_agreed(n) for n in livret.signed_numbers},
+            )
+            for block in livret.blocks
+        ],
+        cohort.scale_labels,
+        _("Niveau moyen retenu par bloc et trajectoire attendue"),
+    )
+
+
+def raters_of(livret: Livret, block: BlockLine, cohort: Cohort) -> RatersChart:
+    """The three raters' mean levels and the agreed one, per signed semester, for a block."""
+    signed = livret.signed_numbers
+    series = {
+        Rater(role.value): Series(
+            str(RATER_LABELS[role]), {n: block.mean_rater(n, role) for n in signed}
+        )
+        for role in RaterRole
+    }
+    series[Rater.AGREED] = Series(_("Niveau retenu"), {n: block.mean_agreed(n) for n in signed})
+    return raters_chart(
+        [s.number for s in livret.semesters],
+        series,
+        cohort.scale_labels,
+        _(
+            "%(code)s : niveau moyen donné par chaque évaluateur",
+            code=short_code(block.code, cohort),
+        ),
+    )
+
+
+# --- A cohort's dashboard -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    """One apprentice on the cohort dashboard."""
+
+    apprenticeship: Apprenticeship
+    blocks: Mapping[int, BlockStatus]  # by block id
+    progression: Progression
+    latest_signed: int | None
+    behind: tuple[int, ...]  # competences behind the trajectory (progress.rules.behind_now)
+    # Grids of the campaign's semester not submitted yet (0 to 3), None without campaign.
+    grids_missing: int | None
+    requirements: Mapping[str, bool]  # label → met
+    readiness: Readiness
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    blocks: list[Block]
+    rows: list[DashboardRow]
+    # The semester of the latest campaign: the last whose evaluation window has opened.
+    campaign: Semester | None
+    codes: Mapping[int, str]
+
+
+def locked_semesters(session: Session, apprenticeship_ids: Sequence[int]) -> dict[int, set[int]]:
+    """The ids of the locked semesters of each contract (one query)."""
+    locked: dict[int, set[int]] = {i: set() for i in apprenticeship_ids}
+    for apprenticeship_id, semester_id in session.execute(
+        select(Review.apprenticeship_id, Review.semester_id).where(
+            Review.apprenticeship_id.in_(apprenticeship_ids),
+            Review.status == ReviewStatus.LOCKED.value,
+        )
+    ):
+        locked[apprenticeship_id].add(semester_id)
+    return locked
+
+
+def campaign_semester(cohort: Cohort, today: date) -> Semester | None:
+    """The semester of the cohort's latest campaign: the last whose window has opened."""
+    opened = [s for s in cohort.semesters if s.window_opens_on <= today]
+    return opened[-1] if opened else None
+
+
+def cohort_dashboard(
+    session: Session,
+    cohort: Cohort,
+    apprenticeships: Sequence[Apprenticeship],
+    *,
+    requirements: Mapping[int, Mapping[str, bool]],
+    today: date,
+) -> Dashboard:
+    """The dashboard of ``apprenticeships`` (of one cohort), from the retained levels
+    table: a fixed number of queries whatever the number of apprentices. ``requirements``
+    gives, per apprenticeship, whether each condition of award is met."""
+    blocks = load_track_blocks(session, cohort)
+    ids = [a.id for a in apprenticeships]
+    standing = retained_standings(session, ids)
+    by_id = {s.id: s for s in cohort.semesters}
+    locked = locked_semesters(session, ids)
+    latest = {i: max(by_id[s].number for s in ids_) for i, ids_ in locked.items() if ids_}
+    campaign = campaign_semester(cohort, today)
+    campaign_locked = {i for i, s in locked.items() if campaign is not None and campaign.id in s}
+    submitted: dict[int, int] = defaultdict(int)
+    if campaign is not None:
+        for (apprenticeship_id,) in session.execute(
+            select(Grid.apprenticeship_id).where(
+                Grid.apprenticeship_id.in_(ids),
+                Grid.semester_id == campaign.id,
+                Grid.status == GridStatus.SUBMITTED.value,
+            )
+        ):
+            submitted[apprenticeship_id] += 1
+
+    expected = {s.number: s.expected_level for s in cohort.semesters}
+    competence_ids = [c.id for b in blocks for c in b.competences]
+    rows = []
+    for apprenticeship in apprenticeships:
+        mine = standing[apprenticeship.id]
+        statuses = {
+            b.id: block_status([c.id for c in b.competences], mine, cohort.threshold)
+            for b in blocks
+        }
+        last = latest.get(apprenticeship.id)
+        met = requirements.get(apprenticeship.id, {})
+        missing = None
+        if campaign is not None and apprenticeship.covers(campaign):
+            missing = (
+                0 if apprenticeship.id in campaign_locked else 3 - submitted[apprenticeship.id]
+            )
+        rows.append(
+            DashboardRow(
+                apprenticeship=apprenticeship,
+                blocks=statuses,
+                progression=progression(competence_ids, mine, cohort.threshold),
+                latest_signed=last,
+                behind=behind_now(competence_ids, mine, expected[last]) if last else (),
+                grids_missing=missing,
+                requirements=met,
+                readiness=readiness({b.code: statuses[b.id] for b in blocks}, met),
+            )
+        )
+    codes = {c.id: c.code for b in blocks for c in b.competences}
+    return Dashboard(blocks, rows, campaign, codes)
+
+
+def requirements_met(
+    session: Session, apprenticeships: Sequence[Apprenticeship], today: date
+) -> dict[int, dict[str, bool]]:
+    """Whether each condition of award is met, per apprenticeship (label → met), for
+    contracts of any cohorts in a fixed number of queries."""
+    return {
+        apprenticeship_id: {item.label: item.met for item in items}
+        for apprenticeship_id, items in conditions.checklists_of(
+            session, apprenticeships, today
+        ).items()
+    }
+
+
+# --- Alerts on a tutor's home page ----------------------------------------------------------
+
+
+class AlertKind(StrEnum):
+    BEHIND = "behind"  # competences behind the expected trajectory
+    DIVERGENCE = "divergence"  # raters 2+ levels apart in the latest signed semester
+    CONDITIONS = "conditions"  # conditions of award not met, in the last year
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: AlertKind
+    semester: int | None  # the semester it is about (S4 ...), None for conditions
+    items: tuple[str, ...]  # competence codes, or condition labels
+
+
+def alerts(
+    session: Session,
+    apprenticeships: Sequence[Apprenticeship],
+    *,
+    requirements: Mapping[int, Mapping[str, bool]],
+    today: date,
+) -> dict[int, list[Alert]]:
+    """What a tutor should look at, per apprenticeship, in a fixed number of queries:
+
+    - behind the trajectory: competences whose retained level is below the level expected
+      at the latest signed semester (``progress.rules.behind_now``);
+    - large divergences: competences of the latest signed semester on which two raters
+      were ``DIVERGENCE`` levels apart or more;
+    - conditions of award not met, from the start of the fifth semester (the last year:
+      before that, nobody expects them yet).
+    """
+    ids = [a.id for a in apprenticeships]
+    standing = retained_standings(session, ids)
+    locked = locked_semesters(session, ids)
+    semesters = {s.id: s for a in apprenticeships for s in a.cohort.semesters}
+    latest = {
+        i: max(semester_ids, key=lambda s: semesters[s].number)
+        for i, semester_ids in locked.items()
+        if semester_ids
+    }
+    levels: dict[tuple[int, int], list[Level]] = defaultdict(list)
+    for apprenticeship_id, semester_id, competence_id, level in session.execute(
+        select(Grid.apprenticeship_id, Grid.semester_id, Rating.competence_id, Rating.level)
+        .join(Rating, Rating.grid_id == Grid.id)
+        .where(
+            Grid.apprenticeship_id.in_(ids),
+            Grid.semester_id.in_(set(latest.values())),
+            Grid.status == GridStatus.SUBMITTED.value,
+        )
+    ):
+        if latest.get(apprenticeship_id) == semester_id:
+            levels[apprenticeship_id, competence_id].append(level)
+    codes = dict(
+        session.execute(
+            select(Competence.id, Competence.code).where(
+                Competence.id.in_({c for i in ids for c in standing[i]} | {c for _, c in levels})
+            )
+        )
+        .tuples()
+        .all()
+    )
+
+    result: dict[int, list[Alert]] = {}
+    for apprenticeship in apprenticeships:
+        found = []
+        semester_id = latest.get(apprenticeship.id)
+        if semester_id is not None:
+            semester = semesters[semester_id]
+            mine = standing[apprenticeship.id]
+            behind = behind_now(sorted(mine), mine, semester.expected_level)
+            if behind:
+                found.append(
+                    Alert(AlertKind.BEHIND, semester.number, tuple(codes[c] for c in behind))
+                )
+            apart = sorted(
+                codes[c]
+                for (i, c), given in levels.items()
+                if i == apprenticeship.id and (divergence(given) or 0) >= DIVERGENCE
+            )
+            if apart:
+                found.append(Alert(AlertKind.DIVERGENCE, semester.number, tuple(apart)))
+        fifth = apprenticeship.cohort.semester(5)
+        if fifth is not None and today >= fifth.starts_on:
+            missing = tuple(
+                label for label, met in requirements.get(apprenticeship.id, {}).items() if not met
+            )
+            if missing:
+                found.append(Alert(AlertKind.CONDITIONS, None, missing))
+        result[apprenticeship.id] = found
+    return result

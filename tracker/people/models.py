@@ -139,6 +139,10 @@ class Apprenticeship(TimestampMixin, Base):
                 return period
         return self.periods[-1]
 
+    def covers(self, semester: Semester) -> bool:
+        """The contract runs during (part of) the semester."""
+        return semester.starts_on <= self.ends_on and semester.ends_on >= self.starts_on
+
     def period_of(self, semester: Semester) -> ApprenticeshipPeriod:
         """The period a semester is attributed to: the one running when the semester (or
         the contract, if it ends first) ends, since its tutors are the ones who rate it."""

@@ -34,6 +34,7 @@ from tracker.people.invitations import send_invitations
 from tracker.people.models import Apprenticeship
 from tracker.people.privacy import export_person
 from tracker.permissions import (
+    dashboard_includes,
     has_full_view,
     is_apprentice,
     may_export_person,
@@ -316,8 +317,17 @@ def my_contract() -> Response | str:
 @bp.get("/apprentis")
 @require(may_follow_apprentices)
 def my_apprentices() -> str:
+    tutorings = service.tutored_by(db.session, current_user)
+    # The dashboards of the cohorts where the user is someone's academic tutor now.
+    cohorts = {
+        t.apprenticeship.cohort.id: t.apprenticeship.cohort
+        for t in tutorings
+        if t.current and dashboard_includes(current_user, t.apprenticeship)
+    }
     return render_template(
-        "people/my_apprentices.html", tutorings=service.tutored_by(db.session, current_user)
+        "people/my_apprentices.html",
+        tutorings=tutorings,
+        dashboards=sorted(cohorts.values(), key=lambda c: c.name),
     )
 
 
