@@ -162,7 +162,9 @@ def test_dashboard_rows(db_session, make_cohort, make_apprenticeship) -> None:  
     assert rows[ahead.id].blocks[block.id].state == BlockState.ACQUIRED
     assert rows[ahead.id].readiness.ready
     assert rows[behind.id].blocks[block.id].state == BlockState.IN_PROGRESS
-    assert rows[behind.id].behind == (competence_ids(behind)[0],)
+    assert rows[behind.id].behind == 1
+    assert rows[behind.id].to_acquire[block.id] == 2  # best levels 1 and 2: below 3
+    assert rows[ahead.id].progression.acquired == 2
     assert rows[behind.id].readiness.requirements_missing == ("Anglais B2",)
     assert rows[fresh.id].latest_signed is None
     assert rows[fresh.id].blocks[block.id].state == BlockState.NOT_RATED

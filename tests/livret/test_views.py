@@ -84,7 +84,7 @@ def test_dashboard_for_the_manager(client, login, signed, make_user) -> None:  #
     text = page(response)
     assert ahead.apprentice.name in text
     assert behind.apprentice.name in text
-    assert "2 apprenti·e(s) affiché(s) sur 2" in text
+    assert "2 apprenti·e(s) retenu(s) sur 2" in text
     assert "1 en retard sur la trajectoire" in text
 
     late_only = page(client.get(f"/promotions/{cohort.id}/tableau?filtre=retard"))

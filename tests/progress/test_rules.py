@@ -9,6 +9,7 @@ from tracker.progress.rules import (
     SignedSemester,
     Standing,
     behind_now,
+    block_state,
     block_status,
     divergence,
     progression,
@@ -145,3 +146,16 @@ def test_readiness_lists_what_is_missing() -> None:
     assert result.blocks_missing == ("BC02",)
     assert result.requirements_missing == ("Mobilité",)
     assert readiness({"BC01": acquired}, {"Anglais B2": True}).ready
+
+
+@pytest.mark.parametrize(
+    ("total", "rated", "below", "state"),
+    [
+        (3, 0, 0, BlockState.NOT_RATED),
+        (3, 3, 0, BlockState.ACQUIRED),
+        (3, 3, 1, BlockState.IN_PROGRESS),
+        (3, 2, 0, BlockState.IN_PROGRESS),
+    ],
+)
+def test_block_rule_on_counts_agrees_with_the_rule_on_levels(total, rated, below, state) -> None:  # type: ignore[no-untyped-def]
+    assert block_state(total, rated, below) == state

@@ -309,10 +309,29 @@ def checklists_of(
     return _checklists(session, {a.id: a.cohort.certification_id for a in apprenticeships}, today)
 
 
-def _checklists(
-    session: Session, certification_of: dict[int, int], today: date
-) -> dict[int, list[ChecklistItem]]:
-    """Checklists of the contracts ``certification_of`` maps to their certification."""
+def requirements_met_of(
+    session: Session, apprenticeships: Iterable[Apprenticeship], today: date
+) -> dict[int, dict[str, bool]]:
+    """Whether each condition of award is met (label → met), per contract of any cohorts,
+    in the same queries as ``checklists_of`` but without the wording: what dashboards and
+    alerts need for hundreds of contracts."""
+    found = _evidence_of(session, {a.id: a.cohort.certification_id for a in apprenticeships})
+    return {
+        apprenticeship_id: {
+            requirement.label: rules.assess(
+                requirement.kind, requirement.params or {}, evidence, today
+            ).met
+            for requirement in requirements
+        }
+        for apprenticeship_id, (requirements, evidence, _rows) in found.items()
+    }
+
+
+def _evidence_of(
+    session: Session, certification_of: dict[int, int]
+) -> dict[int, tuple[list[Requirement], rules.Evidence, dict[EvidenceKind, list[Any]]]]:
+    """Per contract (``certification_of`` maps them to their certification): the
+    requirements of its certification, its evidence as plain values, and the rows."""
     if not certification_of:
         return {}
     requirements: dict[int, list[Requirement]] = defaultdict(list)
@@ -336,14 +355,27 @@ def _checklists(
     result = {}
     for apprenticeship_id, certification_id in certification_of.items():
         found = {kind: rows[kind].get(apprenticeship_id, []) for kind in kinds}
-        evidence = _evidence(found)
-        result[apprenticeship_id] = [
-            _item(requirement, evidence, found.get(ANSWERED_BY[requirement.kind], []), today)
-            if requirement.kind in ANSWERED_BY
-            else _item(requirement, evidence, [], today)
-            for requirement in requirements.get(certification_id, [])
-        ]
+        result[apprenticeship_id] = (
+            requirements.get(certification_id, []),
+            _evidence(found),
+            found,
+        )
     return result
+
+
+def _checklists(
+    session: Session, certification_of: dict[int, int], today: date
+) -> dict[int, list[ChecklistItem]]:
+    """Checklists of the contracts ``certification_of`` maps to their certification."""
+    return {
+        apprenticeship_id: [
+            _item(requirement, evidence, found.get(ANSWERED_BY.get(requirement.kind), []), today)  # type: ignore[arg-type]
+            for requirement in requirements
+        ]
+        for apprenticeship_id, (requirements, evidence, found) in _evidence_of(
+            session, certification_of
+        ).items()
+    }
 
 
 def _status(row: ReviewMixin) -> rules.Status:

@@ -22,7 +22,8 @@ def home() -> str:
     they have to do ("À faire", one click per item), the tutor their apprentices, the
     apprentice their contract."""
     from tracker.campaigns.service import pending_for
-    from tracker.livret.service import alerts, requirements_met
+    from tracker.conditions.service import requirements_met_of
+    from tracker.livret.service import alerts
     from tracker.people.service import apprenticeships_of, tutored_by
 
     today = date.today()
@@ -38,7 +39,7 @@ def home() -> str:
         alerts=alerts(
             db.session,
             tutored,
-            requirements=requirements_met(db.session, tutored, today),
+            requirements=requirements_met_of(db.session, tutored, today),
             today=today,
         ),
         contracts=contracts,

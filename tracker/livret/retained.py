@@ -8,15 +8,17 @@ read one row per apprentice × competence instead of every agreed level of the c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from tracker.evaluations.models import AgreedLevel, Review, ReviewStatus
 from tracker.livret.models import RetainedLevel
 from tracker.people.models import Semester
 from tracker.progress.rules import SignedSemester, Standing, standings
+from tracker.referentials.models import Competence
 
 
 def signed_semesters(
@@ -90,4 +92,41 @@ def retained_standings(
     )
     for apprenticeship_id, competence_id, level, semester, best, best_semester in rows:
         result[apprenticeship_id][competence_id] = Standing(level, semester, best, best_semester)
+    return result
+
+
+@dataclass(frozen=True)
+class BlockCounts:
+    """One contract's block, counted by the database from its retained levels."""
+
+    rated: int  # competences with a retained level
+    below_threshold: int  # of those, never at the proficiency threshold in a signed semester
+    # Per expected level: competences whose retained level is below it (behind_now's count).
+    below: Mapping[int, int]
+
+
+def block_counts(
+    session: Session, apprenticeship_ids: Sequence[int], threshold: int, expected: Iterable[int]
+) -> dict[int, dict[int, BlockCounts]]:
+    """Per contract and block, the counts the block rule (``rules.block_state``) and the
+    trajectory (``rules.behind_now``) need, in one grouped query: a dashboard of hundreds
+    of apprentices reads a few thousand rows instead of one per competence."""
+    levels = sorted(set(expected))
+    rows = session.execute(
+        select(
+            RetainedLevel.apprenticeship_id,
+            Competence.block_id,
+            func.count(),
+            func.sum(case((RetainedLevel.best < threshold, 1), else_=0)),
+            *(func.sum(case((RetainedLevel.level < level, 1), else_=0)) for level in levels),
+        )
+        .join(Competence, Competence.id == RetainedLevel.competence_id)
+        .where(RetainedLevel.apprenticeship_id.in_(apprenticeship_ids))
+        .group_by(RetainedLevel.apprenticeship_id, Competence.block_id)
+    )
+    result: dict[int, dict[int, BlockCounts]] = {i: {} for i in apprenticeship_ids}
+    for apprenticeship_id, block_id, rated, below_threshold, *below in rows:
+        result[apprenticeship_id][block_id] = BlockCounts(
+            rated, below_threshold, dict(zip(levels, below, strict=True))
+        )
     return result

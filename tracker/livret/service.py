@@ -15,9 +15,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, lazyload, selectinload
 
-from tracker.conditions import service as conditions
+from tracker.auth.models import User
 from tracker.evaluations.models import (
     Grid,
     GridStatus,
@@ -27,8 +27,13 @@ from tracker.evaluations.models import (
     ReviewStatus,
 )
 from tracker.i18n import _, _l
-from tracker.livret.retained import retained_standings, signed_semesters
-from tracker.people.models import Apprenticeship, Cohort, Semester
+from tracker.livret.retained import (
+    BlockCounts,
+    block_counts,
+    retained_standings,
+    signed_semesters,
+)
+from tracker.people.models import Apprenticeship, ApprenticeshipPeriod, Cohort, Semester
 from tracker.people.service import load_track_blocks
 from tracker.progress.charts import (
     Rater,
@@ -48,6 +53,7 @@ from tracker.progress.rules import (
     Standing,
     TrajectoryGap,
     behind_now,
+    block_state,
     block_status,
     divergence,
     progression,
@@ -288,10 +294,11 @@ class DashboardRow:
     """One apprentice on the cohort dashboard."""
 
     apprenticeship: Apprenticeship
-    blocks: Mapping[int, BlockStatus]  # by block id
+    blocks: Mapping[int, BlockStatus]  # by block id (the state; the lists stay on the livret)
+    to_acquire: Mapping[int, int]  # by block id: competences not acquired yet
     progression: Progression
     latest_signed: int | None
-    behind: tuple[int, ...]  # competences behind the trajectory (progress.rules.behind_now)
+    behind: int  # competences behind the trajectory (progress.rules.behind_now)
     # Grids of the campaign's semester not submitted yet (0 to 3), None without campaign.
     grids_missing: int | None
     requirements: Mapping[str, bool]  # label → met
@@ -305,6 +312,26 @@ class Dashboard:
     # The semester of the latest campaign: the last whose evaluation window has opened.
     campaign: Semester | None
     codes: Mapping[int, str]
+
+
+def dashboard_apprenticeships(session: Session, cohort: Cohort) -> list[Apprenticeship]:
+    """A cohort's contracts by apprentice name, with their periods, loaded lean for a
+    dashboard of hundreds: the tutors and everyone's roles stay unloaded (not shown)."""
+    return list(
+        session.scalars(
+            select(Apprenticeship)
+            .join(Apprenticeship.apprentice)
+            .where(Apprenticeship.cohort_id == cohort.id)
+            .order_by(User.name)
+            .options(
+                contains_eager(Apprenticeship.apprentice).lazyload(User.role_rows),
+                selectinload(Apprenticeship.periods).options(
+                    lazyload(ApprenticeshipPeriod.company_tutor),
+                    lazyload(ApprenticeshipPeriod.academic_tutor),
+                ),
+            )
+        )
+    )
 
 
 def locked_semesters(session: Session, apprenticeship_ids: Sequence[int]) -> dict[int, set[int]]:
@@ -339,8 +366,9 @@ def cohort_dashboard(
     gives, per apprenticeship, whether each condition of award is met."""
     blocks = load_track_blocks(session, cohort)
     ids = [a.id for a in apprenticeships]
-    standing = retained_standings(session, ids)
     by_id = {s.id: s for s in cohort.semesters}
+    expected = {s.number: s.expected_level for s in cohort.semesters}
+    counts = block_counts(session, ids, cohort.threshold, expected.values())
     locked = locked_semesters(session, ids)
     latest = {i: max(by_id[s].number for s in ids_) for i, ids_ in locked.items() if ids_}
     campaign = campaign_semester(cohort, today)
@@ -356,29 +384,31 @@ def cohort_dashboard(
         ):
             submitted[apprenticeship_id] += 1
 
-    expected = {s.number: s.expected_level for s in cohort.semesters}
-    competence_ids = [c.id for b in blocks for c in b.competences]
+    sizes = {b.id: len(b.competences) for b in blocks}
+    total = sum(sizes.values())
+    empty = BlockCounts(0, 0, {})
     rows = []
     for apprenticeship in apprenticeships:
-        mine = standing[apprenticeship.id]
+        mine = {b: counts[apprenticeship.id].get(b, empty) for b in sizes}
         statuses = {
-            b.id: block_status([c.id for c in b.competences], mine, cohort.threshold)
-            for b in blocks
+            b: BlockStatus(block_state(sizes[b], c.rated, c.below_threshold))
+            for b, c in mine.items()
         }
         last = latest.get(apprenticeship.id)
         met = requirements.get(apprenticeship.id, {})
         missing = None
         if campaign is not None and apprenticeship.covers(campaign):
-            missing = (
-                0 if apprenticeship.id in campaign_locked else 3 - submitted[apprenticeship.id]
-            )
+            locked_now = apprenticeship.id in campaign_locked
+            missing = 0 if locked_now else len(RaterRole) - submitted[apprenticeship.id]
+        acquired = sum(c.rated - c.below_threshold for c in mine.values())
         rows.append(
             DashboardRow(
                 apprenticeship=apprenticeship,
                 blocks=statuses,
-                progression=progression(competence_ids, mine, cohort.threshold),
+                to_acquire={b: sizes[b] - c.rated + c.below_threshold for b, c in mine.items()},
+                progression=Progression(acquired, total),
                 latest_signed=last,
-                behind=behind_now(competence_ids, mine, expected[last]) if last else (),
+                behind=sum(c.below.get(expected[last], 0) for c in mine.values()) if last else 0,
                 grids_missing=missing,
                 requirements=met,
                 readiness=readiness({b.code: statuses[b.id] for b in blocks}, met),
@@ -386,19 +416,6 @@ def cohort_dashboard(
         )
     codes = {c.id: c.code for b in blocks for c in b.competences}
     return Dashboard(blocks, rows, campaign, codes)
-
-
-def requirements_met(
-    session: Session, apprenticeships: Sequence[Apprenticeship], today: date
-) -> dict[int, dict[str, bool]]:
-    """Whether each condition of award is met, per apprenticeship (label → met), for
-    contracts of any cohorts in a fixed number of queries."""
-    return {
-        apprenticeship_id: {item.label: item.met for item in items}
-        for apprenticeship_id, items in conditions.checklists_of(
-            session, apprenticeships, today
-        ).items()
-    }
 
 
 # --- Alerts on a tutor's home page ----------------------------------------------------------

@@ -23,7 +23,7 @@ from tracker.i18n import _l
 from tracker.livret import exports, service
 from tracker.livret.forms import DashboardForm
 from tracker.people.models import Apprenticeship, Cohort
-from tracker.people.service import cohort_apprenticeships, get_apprenticeship, get_cohort
+from tracker.people.service import get_apprenticeship, get_cohort
 from tracker.permissions import (
     dashboard_includes,
     may_manage_people,
@@ -97,19 +97,29 @@ def dashboard(cohort_id: int) -> str:
         db.session,
         cohort,
         apprenticeships,
-        requirements=service.requirements_met(db.session, apprenticeships, today),
+        requirements=conditions.requirements_met_of(db.session, apprenticeships, today),
         today=today,
     )
     rows = [row for row in data.rows if _shown(row, shown)]
     rows.sort(key=SORT_KEYS[order])
+    pages = max(1, -(-len(rows) // PER_PAGE))
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
     return render_template(
         "livret/dashboard.html",
         cohort=cohort,
         dashboard=data,
-        rows=rows,
+        rows=rows[(page - 1) * PER_PAGE : page * PER_PAGE],
+        shown_count=len(rows),
+        page=page,
+        pages=pages,
+        link_args={"filtre": shown, "tri": order},
         form=form,
         filtered=bool(shown),
     )
+
+
+# Apprentices per page of the dashboard: the whole cohort is filtered and sorted, then paged.
+PER_PAGE = 50
 
 
 @bp.get("/promotions/<int:cohort_id>/tableau/export.<fmt>")
@@ -141,7 +151,9 @@ def _dashboard_scope(cohort_id: int) -> tuple[Cohort, list[Apprenticeship]]:
     academic tutor who follows nobody in it."""
     cohort = get_cohort(db.session, cohort_id)
     apprenticeships = [
-        a for a in cohort_apprenticeships(db.session, cohort) if dashboard_includes(current_user, a)
+        a
+        for a in service.dashboard_apprenticeships(db.session, cohort)
+        if dashboard_includes(current_user, a)
     ]
     if not apprenticeships and not may_manage_people(current_user):
         abort(404)
@@ -161,5 +173,5 @@ def _shown(row: service.DashboardRow, shown: str) -> bool:
 SORT_KEYS = {
     "nom": lambda row: row.apprenticeship.apprentice.name.casefold(),
     "progression": lambda row: (row.progression.acquired, row.apprenticeship.apprentice.name),
-    "retard": lambda row: (-len(row.behind), row.apprenticeship.apprentice.name.casefold()),
+    "retard": lambda row: (-row.behind, row.apprenticeship.apprentice.name.casefold()),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 # A level given to a competence: a level of the scale, or None (not rated / not observed).
 Level = int | None
@@ -23,9 +24,9 @@ class SignedSemester:
     agreed: Mapping[int, Level]
 
 
-@dataclass(frozen=True)
-class Standing:
-    """Where a competence stands after the signed semesters.
+class Standing(NamedTuple):
+    """Where a competence stands after the signed semesters (a named tuple: dashboards
+    build tens of thousands of them).
 
     ``level`` is the retained level: the agreed level of the latest signed semester that
     gave it a level (``semester``). ``best`` is the highest agreed level of any signed
@@ -80,11 +81,21 @@ def block_status(
     otherwise "in progress", listing what is missing."""
     unrated = tuple(c for c in competence_ids if c not in standing)
     below = tuple(c for c in competence_ids if c in standing and standing[c].best < threshold)
-    if len(unrated) == len(competence_ids):
-        return BlockStatus(BlockState.NOT_RATED, unrated=unrated)
-    if below or unrated:
-        return BlockStatus(BlockState.IN_PROGRESS, below=below, unrated=unrated)
-    return BlockStatus(BlockState.ACQUIRED)
+    state = block_state(len(competence_ids), len(competence_ids) - len(unrated), len(below))
+    if state is BlockState.ACQUIRED:
+        return BlockStatus(state)
+    return BlockStatus(state, below=below, unrated=unrated)
+
+
+def block_state(total: int, rated: int, below: int) -> BlockState:
+    """The block rule on counts (what a dashboard of hundreds reads from the database): of
+    ``total`` competences, ``rated`` have a level and ``below`` of those never reached the
+    threshold. Acquired when all are rated and none is below; not rated when none is."""
+    if rated == 0:
+        return BlockState.NOT_RATED
+    if below or rated < total:
+        return BlockState.IN_PROGRESS
+    return BlockState.ACQUIRED
 
 
 @dataclass(frozen=True)
