@@ -287,3 +287,23 @@ def test_a_fixed_number_of_queries_whatever_the_history(  # type: ignore[no-unty
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
     assert counts[1] <= 7  # calendar, count, page, people, grids, reviews, competences
+
+
+def test_condition_events_are_found_by_the_contract_they_carry(  # type: ignore[no-untyped-def]
+    db_session, two, add_event
+) -> None:
+    ours, theirs = two
+    add_event(
+        "english_certificate.created",
+        "english_certificate",
+        11,
+        after={"apprenticeship_id": ours.id},
+    )
+    add_event(
+        "mobility_period.deleted", "mobility_period", 12, before={"apprenticeship_id": ours.id}
+    )
+    add_event(
+        "company_opinion.created", "company_opinion", 13, after={"apprenticeship_id": theirs.id}
+    )
+    page = events_for_apprenticeship(db_session, ours, kinds=["conditions"])
+    assert sorted(e.object_id for e in page.events) == [11, 12]

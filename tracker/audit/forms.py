@@ -17,6 +17,7 @@ KIND_LABELS = {
     "contrat": _l("Contrat : dates, entreprise, tuteurs"),
     "relances": _l("Relances des campagnes d'évaluation"),
     "situations": _l("Situations professionnelles"),
+    "conditions": _l("Conditions de délivrance"),
 }
 
 

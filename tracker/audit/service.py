@@ -54,7 +54,17 @@ def events_for(session: Session, object_type: str, object_id: int) -> list[Audit
 
 # Kinds of event a journal can be filtered on. The keys travel in the address
 # (``?type=grilles``), in French like the rest of the interface.
-APPRENTICESHIP_KINDS = ("grilles", "bilan", "calendrier", "contrat", "relances", "situations")
+APPRENTICESHIP_KINDS = (
+    "grilles",
+    "bilan",
+    "calendrier",
+    "contrat",
+    "relances",
+    "situations",
+    "conditions",
+)
+# Object types of the conditions of award (tracker.conditions.service.OBJECT_TYPES).
+CONDITION_TYPES = ("english_certificate", "mobility_period", "final_assessment", "company_opinion")
 SEMESTER_KINDS = ("grilles", "bilan", "calendrier", "relances")
 # Campaign reminders are recorded on the contract with the semester's number
 # (tracker.campaigns.service.record_reminder).
@@ -215,6 +225,17 @@ def _conditions(
             and_(
                 AuditEvent.object_type == "work_situation",
                 or_(AuditEvent.object_id.in_(ids), *carried),
+            )
+        )
+    if "conditions" in kinds and semester is None:
+        # Every condition event carries its contract's id in its before/after values.
+        conditions.append(
+            and_(
+                AuditEvent.object_type.in_(CONDITION_TYPES),
+                or_(
+                    AuditEvent.before["apprenticeship_id"].as_integer() == apprenticeship.id,
+                    AuditEvent.after["apprenticeship_id"].as_integer() == apprenticeship.id,
+                ),
             )
         )
     if "calendrier" in kinds:

@@ -3,7 +3,6 @@ record, edit and delete it (with its proof), validation and refusal, proof downl
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
@@ -15,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -48,6 +46,7 @@ from tracker.permissions import (
     may_view_apprenticeship,
     may_view_conditions,
 )
+from tracker.situations.storage import send_stored
 
 bp = Blueprint("conditions", __name__)
 
@@ -413,16 +412,6 @@ def proof(apprenticeship_id: int, kind: str, record_id: int) -> Response:
     attached = getattr(row, "proof", None)
     if attached is None:
         abort(404)
-    path = service.proof_store().path(attached.stored_name)
-    if not path.is_file():
-        abort(404)
-    # Always a download, never shown inline, with the type sniffed at upload (and
-    # X-Content-Type-Options: nosniff): a file cannot run as a page of this site.
-    return send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=attached.media_type,
-        as_attachment=True,
-        download_name=attached.original_name,
-        conditional=False,
-        etag=False,
+    return send_stored(
+        service.proof_store(), attached.stored_name, attached.media_type, attached.original_name
     )

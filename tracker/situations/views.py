@@ -3,7 +3,6 @@ files (upload, download as attachment, removal) and the tutors' comments."""
 
 from __future__ import annotations
 
-import io
 import math
 
 from flask import (
@@ -14,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import format_decimal
@@ -278,19 +276,8 @@ def upload(apprenticeship_id: int, situation_id: int) -> Response | tuple[str, i
 def download(apprenticeship_id: int, situation_id: int, file_id: int) -> Response:
     _apprenticeship, situation = _situation(apprenticeship_id, situation_id)
     attached = service.get_file(situation, file_id)
-    path = storage.get_store().path(attached.stored_name)
-    if not path.is_file():
-        abort(404)
-    # Always a download, never shown inline, with the type sniffed at upload (and
-    # X-Content-Type-Options: nosniff): a file cannot run as a page of this site. Files
-    # are small (SITUATION_FILE_MAX_MB): read at once, no file handle outlives the request.
-    return send_file(
-        io.BytesIO(path.read_bytes()),
-        mimetype=attached.media_type,
-        as_attachment=True,
-        download_name=attached.original_name,
-        conditional=False,
-        etag=False,
+    return storage.send_stored(
+        storage.get_store(), attached.stored_name, attached.media_type, attached.original_name
     )
 
 
