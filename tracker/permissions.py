@@ -231,6 +231,13 @@ def dashboard_includes(user: Any, apprenticeship: Any) -> bool:
     )
 
 
+def may_export_cohort_ratings(user: Any) -> bool:
+    """The export holds every submitted grid of every semester, the current one included:
+    only the programme manager, who already reads any submitted grid, downloads it (a
+    tutor would otherwise read the other raters' grids before submitting their own)."""
+    return _has(user, Role.MANAGER)
+
+
 # --- Audit log -----------------------------------------------------------------------------
 
 

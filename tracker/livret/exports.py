@@ -2,9 +2,11 @@
 
 One row per rating of the cohort's grids and per agreed level of its reviews, for the
 programme manager's spreadsheets (or an academic tutor's, restricted to their apprentices).
-The table is read in two queries whatever the cohort size, as plain columns streamed from
-the database (never ORM objects), and written row by row: a 500-apprentice cohort
-(≈ 300,000 rows) never sits in memory.
+The table is read in three queries whatever the cohort size, as plain columns streamed
+from the database (never ORM objects), and written row by row: a 500-apprentice cohort
+(≈ 360,000 rows) never sits in memory (the process grows by about 10 MB). Measured on the
+2-core machine with that cohort: the rows in 2–3 s (SQLite and PostgreSQL), the CSV
+(44 MB) in 5–8 s, the XLSX (17 MB) in about 50 s, nearly all of it inside XlsxWriter.
 
 Rows and their meaning:
 
@@ -38,10 +40,12 @@ from sqlalchemy import (
     String,
     case,
     cast,
+    column,
     literal,
     null,
     select,
     union_all,
+    values,
 )
 from sqlalchemy.orm import Session
 
@@ -150,24 +154,35 @@ def _apprentices(
     return sorted(rows, key=lambda r: (_sort_name(r[1]), r[1], r[0]))
 
 
-def _rows_query(positions: Mapping[int, int]) -> Select[Any]:
+def _competences(session: Session, certification_id: int) -> dict[int, tuple[str, str, str]]:
+    """Block code, competence code and statement of every competence of the certification
+    (one query): the rows carry ids only, so the database sorts narrow rows."""
+    rows = session.execute(
+        select(Competence.id, Block.code, Competence.code, Competence.statement)
+        .join(Block, Block.id == Competence.block_id)
+        .where(Block.certification_id == certification_id)
+    )
+    return {i: (block, code, statement) for i, block, code, statement in rows}
+
+
+def _rows_query(positions: Mapping[int, int], *, inline_table: bool) -> Select[Any]:
     """Ratings and agreed levels of the contracts ``positions`` maps (contract id → its
     place in name order), as one ordered union.
 
-    The contracts are selected with IN, which lets the database walk the grids and reviews
-    through their ``apprenticeship_id`` index; the name order comes from a CASE over the
-    ids, so it does not depend on the database's collation ("Élodie" before "Zoé" in SQLite
-    too). A VALUES table joined instead was planned by SQLite as a scan per rating."""
+    The contracts are selected with IN, so both halves walk the grids and reviews through
+    their ``apprenticeship_id`` index. The name order, computed in Python so that it does
+    not depend on the database's collation ("Élodie" before "Zoé"), reaches the database
+    as an inline VALUES table joined to the rows (``inline_table``: PostgreSQL hashes it)
+    or as a CASE over the ids (SQLite, which would scan a joined VALUES table per row).
+    """
     ids = list(positions)
     ratings = (
         select(
             Grid.apprenticeship_id.label("apprenticeship_id"),
             Semester.number.label("semester"),
             Block.position.label("block_position"),
-            Block.code.label("block"),
             Competence.position.label("competence_position"),
-            Competence.code.label("competence"),
-            Competence.statement.label("statement"),
+            Rating.competence_id.label("competence_id"),
             case(RATER_ORDER, value=Grid.rater_role).label("rater_order"),
             Grid.rater_role.label("rater"),
             Rating.level.label("level"),
@@ -189,10 +204,8 @@ def _rows_query(positions: Mapping[int, int]) -> Select[Any]:
             Review.apprenticeship_id,
             Semester.number,
             Block.position,
-            Block.code,
             Competence.position,
-            Competence.code,
-            Competence.statement,
+            AgreedLevel.competence_id,
             literal(AGREED_ORDER, Integer),
             literal(AGREED, String),
             AgreedLevel.level,
@@ -210,24 +223,33 @@ def _rows_query(positions: Mapping[int, int]) -> Select[Any]:
     )
     both = union_all(ratings, agreed).subquery("export_rows")
     c = both.c
-    return select(
+    query = select(
         c.apprenticeship_id,
         c.semester,
-        c.block,
-        c.competence,
-        c.statement,
+        c.competence_id,
         c.rater,
         c.level,
         c.not_observed,
         c.comment,
         c.state,
         c.rated_by,
-    ).order_by(
-        case(dict(positions), value=c.apprenticeship_id),
-        c.semester,
-        c.block_position,
-        c.competence_position,
-        c.rater_order,
+    )
+    if inline_table:
+        order = (
+            values(
+                column("apprenticeship_id", Integer),
+                column("position", Integer),
+                name="apprentice_order",
+            )
+            .data(list(positions.items()))
+            .cte("apprentice_order")
+        )
+        query = query.join(order, order.c.apprenticeship_id == c.apprenticeship_id)
+        apprentice_position: Any = order.c.position
+    else:
+        apprentice_position = case(dict(positions), value=c.apprenticeship_id)
+    return query.order_by(
+        apprentice_position, c.semester, c.block_position, c.competence_position, c.rater_order
     )
 
 
@@ -239,9 +261,9 @@ def cohort_rating_rows(
     academic tutor, agreed level); see the module docstring for drafts and empty answers.
 
     ``apprenticeship_ids`` restricts the export to those contracts (ids of other cohorts are
-    ignored). Two queries whatever the cohort size: the contracts, then the rows, streamed
-    from the database (``yield_per``) as plain tuples, so consume the iterator while the
-    session's transaction is open (in a view: ``stream_with_context``).
+    ignored). Three queries whatever the cohort size: the contracts, the competences, then
+    the rows, streamed from the database (``yield_per``) as plain tuples; consume the
+    iterator while the session's transaction is open (in a view: ``stream_with_context``).
     """
     scale = list(cohort.scale_labels)
     not_observed_label = cohort.not_observed_label
@@ -250,17 +272,16 @@ def cohort_rating_rows(
         return
     people = {i: (name, email) for i, name, email in apprentices}
     positions = {i: position for position, (i, _name, _email) in enumerate(apprentices)}
+    competences = _competences(session, cohort.certification_id)
     # Core execution on the session's connection: plain rows, no ORM loading layer.
-    result = session.connection().execute(
-        _rows_query(positions).execution_options(yield_per=YIELD_PER)
-    )
+    connection = session.connection()
+    query = _rows_query(positions, inline_table=connection.dialect.name == "postgresql")
+    result = connection.execute(query.execution_options(yield_per=YIELD_PER))
     submitted = GridStatus.SUBMITTED.value
     for (
         apprenticeship_id,
         number,
-        block,
-        competence,
-        statement,
+        competence_id,
         rater,
         level,
         not_observed,
@@ -269,6 +290,7 @@ def cohort_rating_rows(
         rated_by,
     ) in result:
         name, email = people[apprenticeship_id]
+        block, code, statement = competences[competence_id]
         if rater == AGREED:
             state, shown = REVIEW_STATES.get(status, status), True
         else:
@@ -288,7 +310,7 @@ def cohort_rating_rows(
             apprenticeship_id,
             f"S{number}",
             block,
-            competence,
+            code,
             statement,
             RATER_LABELS.get(rater, rater),
             level,

@@ -26,6 +26,7 @@ from tracker.people.models import Apprenticeship, Cohort
 from tracker.people.service import get_apprenticeship, get_cohort
 from tracker.permissions import (
     dashboard_includes,
+    may_export_cohort_ratings,
     may_manage_people,
     may_view_cohort_dashboard,
     may_view_livret,
@@ -54,6 +55,7 @@ def livret_helpers() -> dict[str, object]:
         "rater_letters": RATER_LETTERS,
         "rater_names": RATER_NAMES,
         "divergence_threshold": DIVERGENCE,
+        "may_export_cohort_ratings": may_export_cohort_ratings,
     }
 
 
@@ -123,13 +125,13 @@ PER_PAGE = 50
 
 
 @bp.get("/promotions/<int:cohort_id>/tableau/export.<fmt>")
-@require(may_view_cohort_dashboard)
+@require(may_export_cohort_ratings)
 def export(cohort_id: int, fmt: str) -> Response:
-    """Every rating of the apprentices of the dashboard, as CSV (streamed) or XLSX."""
+    """Every rating of the cohort, as CSV (streamed) or XLSX."""
     if fmt not in ("csv", "xlsx"):
         abort(404)
-    cohort, apprenticeships = _dashboard_scope(cohort_id)
-    rows = exports.cohort_rating_rows(db.session, cohort, [a.id for a in apprenticeships])
+    cohort = get_cohort(db.session, cohort_id)
+    rows = exports.cohort_rating_rows(db.session, cohort)
     filename = exports.export_filename(cohort, fmt)
     if fmt == "csv":
         return Response(
