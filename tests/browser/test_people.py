@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tracker.auth.models import Role
 from tracker.people.csv_import import TEMPLATE_CSV
 
@@ -60,9 +62,10 @@ def test_manager_adds_an_apprentice_and_the_company_tutor_joins_by_invitation(
     page.get_by_label("Confirmation du nouveau mot de passe").fill("un mot de passe assez long")
     page.get_by_role("button", name="Activer mon compte").click()
     assert page.get_by_role("button", name="Se déconnecter").is_visible()
-    page.get_by_role("link", name="Lina Chauvin").first.click()
-    assert h1(page) == "Lina Chauvin"
-    assert page.get_by_role("cell", name="Forges de Picardie").is_visible()
+    # Home leads to the new apprentice's livret, which names the company.
+    page.get_by_role("link", name="Livret de Lina Chauvin").click()
+    assert h1(page) == "Livret de suivi — Lina Chauvin"
+    expect(page.get_by_text("Forges de Picardie").first).to_be_visible()
     check_a11y()
 
 
@@ -147,8 +150,8 @@ def test_former_tutor_sees_only_the_semesters_they_followed(page, sign_in, check
 def test_tutors_reach_each_apprentice_in_one_click(page, sign_in, check_a11y) -> None:  # type: ignore[no-untyped-def]
     sign_in(COMPANY_TUTOR)
     home = page.get_by_role("main")
-    assert home.get_by_role("link", name="Léa Bernard", exact=True).is_visible()
-    assert home.get_by_role("link", name="Hugo Petit", exact=True).is_visible()
+    expect(home.get_by_role("link", name="Livret de Léa Bernard", exact=True)).to_be_visible()
+    expect(home.get_by_role("link", name="Livret de Hugo Petit", exact=True)).to_be_visible()
     check_a11y()
     sign_in(ACADEMIC_TUTOR)
     page.get_by_role("navigation").get_by_role("link", name="Mes apprentis").click()
