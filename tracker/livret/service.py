@@ -314,22 +314,27 @@ class Dashboard:
     codes: Mapping[int, str]
 
 
-def dashboard_apprenticeships(session: Session, cohort: Cohort) -> list[Apprenticeship]:
-    """A cohort's contracts by apprentice name, with their periods, loaded lean for a
-    dashboard of hundreds: the tutors and everyone's roles stay unloaded (not shown)."""
+def dashboard_apprenticeships(
+    session: Session, cohort: Cohort, *, with_periods: bool
+) -> list[Apprenticeship]:
+    """A cohort's contracts by apprentice name, loaded lean for a dashboard of hundreds:
+    everyone's roles stay unloaded, and the periods too unless ``with_periods`` (needed to
+    tell an academic tutor's apprentices; the programme manager sees all)."""
+    periods = (
+        selectinload(Apprenticeship.periods).options(
+            lazyload(ApprenticeshipPeriod.company_tutor),
+            lazyload(ApprenticeshipPeriod.academic_tutor),
+        )
+        if with_periods
+        else lazyload(Apprenticeship.periods)
+    )
     return list(
         session.scalars(
             select(Apprenticeship)
             .join(Apprenticeship.apprentice)
             .where(Apprenticeship.cohort_id == cohort.id)
             .order_by(User.name)
-            .options(
-                contains_eager(Apprenticeship.apprentice).lazyload(User.role_rows),
-                selectinload(Apprenticeship.periods).options(
-                    lazyload(ApprenticeshipPeriod.company_tutor),
-                    lazyload(ApprenticeshipPeriod.academic_tutor),
-                ),
-            )
+            .options(contains_eager(Apprenticeship.apprentice).lazyload(User.role_rows), periods)
         )
     )
 

@@ -152,12 +152,14 @@ def _dashboard_scope(cohort_id: int) -> tuple[Cohort, list[Apprenticeship]]:
     """The cohort and the apprenticeships the user sees on its dashboard; 404 for an
     academic tutor who follows nobody in it."""
     cohort = get_cohort(db.session, cohort_id)
+    user = current_user._get_current_object()  # once, not through the proxy per contract
+    everyone = may_manage_people(user)
     apprenticeships = [
         a
-        for a in service.dashboard_apprenticeships(db.session, cohort)
-        if dashboard_includes(current_user, a)
+        for a in service.dashboard_apprenticeships(db.session, cohort, with_periods=not everyone)
+        if dashboard_includes(user, a)
     ]
-    if not apprenticeships and not may_manage_people(current_user):
+    if not apprenticeships and not everyone:
         abort(404)
     return cohort, apprenticeships
 
