@@ -232,6 +232,25 @@ def make_cohort(db_session: Session, make_user):  # type: ignore[no-untyped-def]
 VALID_SIRET = "73282932000074"
 
 
+class QueryCounter:
+    """Counts the SQL statements sent while it is open: ``with QueryCounter(session) as
+    counter: ...``, then ``counter.count`` (the no-N+1 tests)."""
+
+    def __init__(self, session: Session) -> None:
+        self.engine = session.get_bind()
+        self.count = 0
+
+    def __enter__(self) -> QueryCounter:
+        sa.event.listen(self.engine, "before_cursor_execute", self._hit)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._hit)
+
+    def _hit(self, *args: object) -> None:
+        self.count += 1
+
+
 def page(response) -> str:  # type: ignore[no-untyped-def]
     """A response's page with its HTML entities decoded, to compare with plain French."""
     return html.unescape(response.get_data(as_text=True))

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from tests.conditions.conftest import (
@@ -20,6 +20,7 @@ from tests.conditions.conftest import (
     proof,
     stored_files,
 )
+from tests.conftest import QueryCounter
 from tests.situations.conftest import PDF, image_bytes
 from tracker.audit.service import events_for
 from tracker.auth.models import Role
@@ -669,21 +670,12 @@ def test_a_cohort_s_checklists_take_a_fixed_number_of_queries(
     db_session.flush()
     db_session.expire_all()
     assert cohort.certification_id  # the cohort itself is loaded by the page already
-    statements: list[str] = []
-
-    def count_statement(*args: object) -> None:
-        statements.append(str(args[2]))
 
     def queries(ids: list[int]) -> int:
-        statements.clear()
-        engine = db_session.get_bind()
-        event.listen(engine, "before_cursor_execute", count_statement)
-        try:
+        with QueryCounter(db_session) as counter:
             lists = service.checklists(db_session, cohort, ids, TODAY)
-        finally:
-            event.remove(engine, "before_cursor_execute", count_statement)
         assert set(lists) == set(ids)
-        return len(statements)
+        return counter.count
 
     two = queries([c.id for c in contracts[:2]])
     ten = queries([c.id for c in contracts])
@@ -735,21 +727,12 @@ def test_checklists_across_cohorts_take_a_fixed_number_of_queries(
             today=TODAY,
         )
     db_session.flush()
-    statements: list[str] = []
-
-    def count_statement(*args: object) -> None:
-        statements.append(str(args[2]))
 
     def queries(chosen) -> int:  # type: ignore[no-untyped-def]
-        statements.clear()
-        engine = db_session.get_bind()
-        event.listen(engine, "before_cursor_execute", count_statement)
-        try:
+        with QueryCounter(db_session) as counter:
             lists = service.checklists_of(db_session, chosen, TODAY)
-        finally:
-            event.remove(engine, "before_cursor_execute", count_statement)
         assert set(lists) == {c.id for c in chosen}
-        return len(statements)
+        return counter.count
 
     assert queries(contracts[:2]) == queries(contracts) <= 5
     lists = service.checklists_of(db_session, contracts, TODAY)

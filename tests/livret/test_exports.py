@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import event
 
+from tests.conftest import QueryCounter
 from tracker.auth.models import Role
 from tracker.evaluations import service
 from tracker.evaluations.models import RaterRole
@@ -239,18 +239,9 @@ def test_an_empty_cohort_gives_the_header_alone(db_session, make_cohort) -> None
 
 def count_export_queries(db_session, cohort) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """(queries, rows) of one export of ``cohort``."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    connection = db_session.connection()
-    event.listen(connection, "before_cursor_execute", count)
-    try:
+    with QueryCounter(db_session) as counter:
         rows = list(cohort_rating_rows(db_session, cohort))
-    finally:
-        event.remove(connection, "before_cursor_execute", count)
-    return len(statements), len(rows)
+    return counter.count, len(rows)
 
 
 def test_the_number_of_queries_does_not_grow_with_the_cohort(

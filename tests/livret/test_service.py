@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
+from tests.conftest import QueryCounter
 from tracker.evaluations import service as evaluations
 from tracker.evaluations.models import RaterRole
 from tracker.livret import service
@@ -30,22 +31,6 @@ def retained(session, apprenticeship):  # type: ignore[no-untyped-def]
 
 def competence_ids(apprenticeship):  # type: ignore[no-untyped-def]
     return [c.id for c in evaluations.track_competences(apprenticeship.cohort)]
-
-
-class QueryCounter:
-    def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
-        self.engine = session.get_bind()
-        self.count = 0
-
-    def __enter__(self) -> QueryCounter:
-        event.listen(self.engine, "before_cursor_execute", self.hit)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self.hit)
-
-    def hit(self, *args: object) -> None:
-        self.count += 1
 
 
 def test_locking_a_semester_writes_the_retained_levels(db_session, make_apprenticeship) -> None:  # type: ignore[no-untyped-def]

@@ -51,7 +51,6 @@ from tracker.progress.rules import (
     Progression,
     Readiness,
     Standing,
-    TrajectoryGap,
     behind_now,
     block_state,
     block_status,
@@ -59,7 +58,6 @@ from tracker.progress.rules import (
     progression,
     readiness,
     standings,
-    trajectory,
 )
 from tracker.referentials.models import Block, Competence
 
@@ -137,7 +135,6 @@ class Livret:
     # The latest signed semester, and the competences behind the level it expects.
     latest_signed: int | None
     behind: tuple[int, ...]
-    gaps: list[TrajectoryGap]
 
     @property
     def signed_numbers(self) -> list[int]:
@@ -230,7 +227,6 @@ def load_livret(
         progression=progression(competence_ids, standing, cohort.threshold),
         latest_signed=latest,
         behind=behind_now(competence_ids, standing, expected[latest]) if latest else (),
-        gaps=trajectory(signed, expected),
     )
 
 
@@ -352,6 +348,18 @@ def locked_semesters(session: Session, apprenticeship_ids: Sequence[int]) -> dic
     return locked
 
 
+def latest_locked(
+    locked: Mapping[int, set[int]], semesters: Mapping[int, Semester]
+) -> dict[int, Semester]:
+    """The latest locked semester of each contract that has one (``locked`` from
+    ``locked_semesters``, ``semesters`` by id)."""
+    return {
+        i: max((semesters[s] for s in semester_ids), key=lambda s: s.number)
+        for i, semester_ids in locked.items()
+        if semester_ids
+    }
+
+
 def campaign_semester(cohort: Cohort, today: date) -> Semester | None:
     """The semester of the cohort's latest campaign: the last whose window has opened."""
     opened = [s for s in cohort.semesters if s.window_opens_on <= today]
@@ -375,7 +383,7 @@ def cohort_dashboard(
     expected = {s.number: s.expected_level for s in cohort.semesters}
     counts = block_counts(session, ids, cohort.threshold, expected.values())
     locked = locked_semesters(session, ids)
-    latest = {i: max(by_id[s].number for s in ids_) for i, ids_ in locked.items() if ids_}
+    latest = {i: s.number for i, s in latest_locked(locked, by_id).items()}
     campaign = campaign_semester(cohort, today)
     campaign_locked = {i for i, s in locked.items() if campaign is not None and campaign.id in s}
     submitted: dict[int, int] = defaultdict(int)
@@ -459,11 +467,7 @@ def alerts(
     standing = retained_standings(session, ids)
     locked = locked_semesters(session, ids)
     semesters = {s.id: s for a in apprenticeships for s in a.cohort.semesters}
-    latest = {
-        i: max(semester_ids, key=lambda s: semesters[s].number)
-        for i, semester_ids in locked.items()
-        if semester_ids
-    }
+    latest = {i: s.id for i, s in latest_locked(locked, semesters).items()}
     levels: dict[tuple[int, int], list[Level]] = defaultdict(list)
     for apprenticeship_id, semester_id, competence_id, level in session.execute(
         select(Grid.apprenticeship_id, Grid.semester_id, Rating.competence_id, Rating.level)

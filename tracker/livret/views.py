@@ -49,6 +49,12 @@ RATER_NAMES = {
 }
 
 
+@bp.app_template_filter("short_code")
+def short_code(code: str, cohort: Cohort) -> str:
+    """BC01 for RNCP39303BC01 (``service.short_code``), for templates."""
+    return service.short_code(code, cohort)
+
+
 @bp.app_context_processor
 def livret_helpers() -> dict[str, object]:
     return {
