@@ -112,6 +112,27 @@ def test_the_filter_keeps_those_with_something_pending(
     assert "verrouillé" in everyone
 
 
+def test_the_follow_up_is_paged_and_a_reminder_comes_back_to_its_page(
+    client, db_session, campaign, manager, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    cohort, who = campaign
+    monkeypatch.setattr("tracker.pagination.PER_PAGE", 2)
+    first = page(client.get(url(cohort)))
+    assert "3 apprenti·e(s) affiché(s) sur 3 — page 1 sur 2" in first
+    assert "Hugo Petit</a></th>" in first
+    assert "Zoé Marchand</a></th>" not in first  # by name: Hugo, Léa | Zoé
+    second = page(client.get(url(cohort) + "?page=2"))
+    assert "Zoé Marchand</a></th>" in second
+    assert "Hugo Petit</a></th>" not in second
+    assert 'name="page" value="2"' in second
+    zoe = who["zoe"].apprentice
+    response = client.post(
+        url(cohort, "relances"), data={"person": str(zoe.id), "page": "2", "action": "selected"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(url(cohort) + "?page=2")
+
+
 @pytest.mark.parametrize(
     "role", [Role.COMPANY_TUTOR, Role.ACADEMIC_TUTOR, Role.APPRENTICE, Role.JURY]
 )

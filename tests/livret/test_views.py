@@ -99,6 +99,23 @@ def test_dashboard_for_the_manager(client, login, signed, make_user) -> None:  #
     assert client.get(f"/promotions/{cohort.id}/tableau?filtre=x&tri=y").status_code == 200
 
 
+def test_dashboard_pages_keep_the_filter_and_sort(
+    client, login, signed, make_user, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    cohort, ahead, behind = signed
+    monkeypatch.setattr("tracker.pagination.PER_PAGE", 1)
+    login(make_user(Role.MANAGER))
+    first = page(client.get(f"/promotions/{cohort.id}/tableau?tri=progression"))
+    assert behind.apprentice.name in first
+    assert ahead.apprentice.name not in first
+    assert "page 1 sur 2" in first
+    assert f"/promotions/{cohort.id}/tableau?page=2&filtre=&tri=progression" in first
+    second = page(client.get(f"/promotions/{cohort.id}/tableau?tri=progression&page=2"))
+    assert ahead.apprentice.name in second
+    assert behind.apprentice.name not in second
+    assert "Page suivante" not in second
+
+
 def test_dashboard_for_an_academic_tutor_shows_their_apprentices(  # type: ignore[no-untyped-def]
     client, login, signed
 ) -> None:

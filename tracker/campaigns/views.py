@@ -13,6 +13,7 @@ from tracker.campaigns.links import item_url
 from tracker.campaigns.mail import send_reminders
 from tracker.extensions import db
 from tracker.i18n import _
+from tracker.pagination import paginate
 from tracker.people.models import Cohort, Semester
 from tracker.people.service import get_cohort
 from tracker.permissions import may_manage_people, require
@@ -40,7 +41,10 @@ def _load(cohort_id: int, number: int) -> tuple[Cohort, Semester]:
 
 
 def _back(cohort: Cohort, semester: Semester, only_pending: bool) -> Response:
-    arguments = {ONLY_PENDING: "1"} if only_pending else {}
+    arguments: dict[str, str | int] = {ONLY_PENDING: "1"} if only_pending else {}
+    page = request.form.get("page", type=int)
+    if page and page > 1:
+        arguments["page"] = page
     return redirect(
         url_for("campaigns.follow_up", cohort_id=cohort.id, number=semester.number, **arguments)
     )
@@ -53,12 +57,15 @@ def follow_up(cohort_id: int, number: int) -> str:
     today = date.today()
     data = service.load_follow_up(db.session, cohort, semester, today)
     only_pending = request.args.get(ONLY_PENDING) == "1"
+    rows = [row for row in data.rows if row.pending] if only_pending else data.rows
+    shown = paginate(rows, request.args.get("page", type=int))
     return render_template(
         "campaigns/follow_up.html",
         cohort=cohort,
         semester=semester,
         follow_up=data,
-        rows=[row for row in data.rows if row.pending] if only_pending else data.rows,
+        rows=shown.items,
+        shown=shown,
         only_pending=only_pending,
         pending_people=len(service.reminders(data)),
         today=today,
