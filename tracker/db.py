@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy import ColumnElement, DateTime, MetaData, TypeDecorator, bindparam, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -21,6 +23,14 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def in_ids(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """``column IN (ids)`` with the ids written into the statement instead of one bound
+    parameter each: psycopg parses a statement with hundreds of placeholders again on every
+    execution (about 4 ms for 500 ids), which was a third of a 500-apprentice dashboard's
+    time on PostgreSQL. Integers only, so nothing but digits reaches the SQL text."""
+    return column.in_(bindparam(None, [int(i) for i in ids], expanding=True, literal_execute=True))
 
 
 def utcnow() -> datetime:

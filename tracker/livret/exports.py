@@ -50,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tracker.auth.models import User
+from tracker.db import in_ids
 from tracker.evaluations.models import (
     AgreedLevel,
     Grid,
@@ -149,7 +150,7 @@ def _apprentices(
         .where(Apprenticeship.cohort_id == cohort_id)
     )
     if apprenticeship_ids is not None:
-        query = query.where(Apprenticeship.id.in_(list(apprenticeship_ids)))
+        query = query.where(in_ids(Apprenticeship.id, apprenticeship_ids))
     rows = session.execute(query).tuples().all()
     return sorted(rows, key=lambda r: (_sort_name(r[1]), r[1], r[0]))
 
@@ -197,7 +198,7 @@ def _rows_query(positions: Mapping[int, int], *, inline_table: bool) -> Select[A
         .join(Competence, Competence.id == Rating.competence_id)
         .join(Block, Block.id == Competence.block_id)
         .join(User, User.id == Grid.rater_id)
-        .where(Grid.apprenticeship_id.in_(ids))
+        .where(in_ids(Grid.apprenticeship_id, ids))
     )
     agreed = (
         select(
@@ -219,7 +220,7 @@ def _rows_query(positions: Mapping[int, int], *, inline_table: bool) -> Select[A
         .join(Semester, Semester.id == Review.semester_id)
         .join(Competence, Competence.id == AgreedLevel.competence_id)
         .join(Block, Block.id == Competence.block_id)
-        .where(Review.apprenticeship_id.in_(ids))
+        .where(in_ids(Review.apprenticeship_id, ids))
     )
     both = union_all(ratings, agreed).subquery("export_rows")
     c = both.c

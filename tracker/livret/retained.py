@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from tracker.db import in_ids
 from tracker.evaluations.models import AgreedLevel, Review, ReviewStatus
 from tracker.livret.models import RetainedLevel
 from tracker.people.models import Semester
@@ -35,7 +36,7 @@ def signed_semesters(
         )
         .join(Semester, Semester.id == Review.semester_id)
         .join(AgreedLevel, AgreedLevel.review_id == Review.id)
-        .where(Review.apprenticeship_id.in_(ids), Review.status == ReviewStatus.LOCKED.value)
+        .where(in_ids(Review.apprenticeship_id, ids), Review.status == ReviewStatus.LOCKED.value)
     )
     agreed: dict[int, dict[int, dict[int, int | None]]] = {i: defaultdict(dict) for i in ids}
     for apprenticeship_id, number, competence_id, level in rows:
@@ -88,7 +89,7 @@ def retained_standings(
             RetainedLevel.semester,
             RetainedLevel.best,
             RetainedLevel.best_semester,
-        ).where(RetainedLevel.apprenticeship_id.in_(apprenticeship_ids))
+        ).where(in_ids(RetainedLevel.apprenticeship_id, apprenticeship_ids))
     )
     for apprenticeship_id, competence_id, level, semester, best, best_semester in rows:
         result[apprenticeship_id][competence_id] = Standing(level, semester, best, best_semester)
@@ -121,7 +122,7 @@ def block_counts(
             *(func.sum(case((RetainedLevel.level < level, 1), else_=0)) for level in levels),
         )
         .join(Competence, Competence.id == RetainedLevel.competence_id)
-        .where(RetainedLevel.apprenticeship_id.in_(apprenticeship_ids))
+        .where(in_ids(RetainedLevel.apprenticeship_id, apprenticeship_ids))
         .group_by(RetainedLevel.apprenticeship_id, Competence.block_id)
     )
     result: dict[int, dict[int, BlockCounts]] = {i: {} for i in apprenticeship_ids}

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, lazyload, selectinload
 
 from tracker.auth.models import User
+from tracker.db import in_ids
 from tracker.evaluations.models import (
     Grid,
     GridStatus,
@@ -340,7 +341,7 @@ def locked_semesters(session: Session, apprenticeship_ids: Sequence[int]) -> dic
     locked: dict[int, set[int]] = {i: set() for i in apprenticeship_ids}
     for apprenticeship_id, semester_id in session.execute(
         select(Review.apprenticeship_id, Review.semester_id).where(
-            Review.apprenticeship_id.in_(apprenticeship_ids),
+            in_ids(Review.apprenticeship_id, apprenticeship_ids),
             Review.status == ReviewStatus.LOCKED.value,
         )
     ):
@@ -390,7 +391,7 @@ def cohort_dashboard(
     if campaign is not None:
         for (apprenticeship_id,) in session.execute(
             select(Grid.apprenticeship_id).where(
-                Grid.apprenticeship_id.in_(ids),
+                in_ids(Grid.apprenticeship_id, ids),
                 Grid.semester_id == campaign.id,
                 Grid.status == GridStatus.SUBMITTED.value,
             )
@@ -473,7 +474,7 @@ def alerts(
         select(Grid.apprenticeship_id, Grid.semester_id, Rating.competence_id, Rating.level)
         .join(Rating, Rating.grid_id == Grid.id)
         .where(
-            Grid.apprenticeship_id.in_(ids),
+            in_ids(Grid.apprenticeship_id, ids),
             Grid.semester_id.in_(set(latest.values())),
             Grid.status == GridStatus.SUBMITTED.value,
         )

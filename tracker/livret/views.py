@@ -22,6 +22,7 @@ from tracker.extensions import db
 from tracker.i18n import _l
 from tracker.livret import exports, service
 from tracker.livret.forms import DashboardForm
+from tracker.pagination import paginate
 from tracker.people.models import Apprenticeship, Cohort
 from tracker.people.service import get_apprenticeship, get_cohort
 from tracker.permissions import (
@@ -110,24 +111,19 @@ def dashboard(cohort_id: int) -> str:
     )
     rows = [row for row in data.rows if _shown(row, shown)]
     rows.sort(key=SORT_KEYS[order])
-    pages = max(1, -(-len(rows) // PER_PAGE))
-    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    shown_page = paginate(rows, request.args.get("page", type=int))
     return render_template(
         "livret/dashboard.html",
         cohort=cohort,
         dashboard=data,
-        rows=rows[(page - 1) * PER_PAGE : page * PER_PAGE],
-        shown_count=len(rows),
-        page=page,
-        pages=pages,
+        rows=shown_page.items,
+        shown_count=shown_page.total,
+        page=shown_page.number,
+        pages=shown_page.pages,
         link_args={"filtre": shown, "tri": order},
         form=form,
         filtered=bool(shown),
     )
-
-
-# Apprentices per page of the dashboard: the whole cohort is filtered and sorted, then paged.
-PER_PAGE = 50
 
 
 @bp.get("/promotions/<int:cohort_id>/tableau/export.<fmt>")
