@@ -59,6 +59,16 @@ class Config:
     LOGIN_ACCOUNT_LIMIT = "20 per hour"  # per e-mail address tried, whatever the client
     REDIS_URL: str | None = None
 
+    # Background jobs (tracker/jobs: the jury's dossiers). "auto": on RQ when REDIS_URL is
+    # set (workers: flask --app wsgi jobs worker), else in a local worker process started
+    # by the web process; "rq" or "local" force one; "none" leaves jobs queued (tests).
+    JOB_RUNNER = "auto"
+    JOB_QUEUE = "livret"  # the RQ queue's name
+    JOB_WORKERS: int | None = None  # processes rendering a local job (None: one per core)
+    JOB_LOG_FILE: str | None = None  # local workers' output; None: <instance folder>/jobs.log
+    JOB_TIMEOUT_SECONDS = 300  # one dossier on RQ
+    JOB_RESULT_DAYS = 7  # zips older than this are deleted by flask --app wsgi jobs purge
+
     # E-mail (Flask-Mail): TRACKER_MAIL_SERVER, TRACKER_MAIL_PORT, TRACKER_MAIL_USE_TLS,
     # TRACKER_MAIL_USERNAME, TRACKER_MAIL_PASSWORD, TRACKER_MAIL_DEFAULT_SENDER. Without a
     # server (development), messages are printed to the console instead of being sent.
@@ -99,6 +109,8 @@ class TestingConfig(Config):
     # Uploaded files never land in the instance folder during tests (tests/situations
     # gives each test a folder of its own).
     UPLOAD_DIR = os.path.join(tempfile.gettempdir(), "livret-test-uploads")
+    # Jobs stay queued: the tests of tracker/jobs start the workers they exercise.
+    JOB_RUNNER = "none"
 
 
 class ProductionConfig(Config):

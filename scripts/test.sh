@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the tests need (Chromium, axe-core, PDF tools, PostgreSQL client
 # library) and runs the whole suite: lint, format check, then pytest. Set
-# TRACKER_TEST_DATABASE_URL to run every database test on PostgreSQL as well.
+# TRACKER_TEST_DATABASE_URL to run every database test on PostgreSQL as well; the tests of
+# jobs on RQ use the Redis of TRACKER_TEST_REDIS_URL (default redis://127.0.0.1:6379/0) and
+# skip, saying so, where none answers (.ci/run starts one).
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
 apt_install "${PDF_PACKAGES[@]}" chromium poppler-utils libpq5

@@ -17,11 +17,16 @@ from flask import Flask
 from tracker.auth import service as auth_service
 from tracker.auth.models import Role, TokenPurpose
 from tracker.conditions import service as conditions
+from tracker.dossiers import service as dossiers
+from tracker.dossiers.models import DossierRecord
 from tracker.evaluations.models import Review
+from tracker.jury import service as jury
 from tracker.people import service as people_service
 from tracker.referentials import service
 from tracker.situations import service as situations
 from tracker.situations.storage import get_store
+
+from .jobs.helpers import finished_job
 
 EVERYONE = {None, *Role}
 SIGNED_IN = set(Role)
@@ -32,6 +37,10 @@ TUTORS = {Role.COMPANY_TUTOR, Role.ACADEMIC_TUTOR}
 MINE_READERS = {Role.MANAGER, Role.APPRENTICE, *TUTORS}
 # A cohort's dashboard: the manager, and the academic tutor of an apprentice of it.
 DASHBOARD_READERS = {Role.MANAGER, Role.ACADEMIC_TUTOR}
+# A jury session: the programme manager, and its members (the world's jury member presides).
+JURY_READERS = {Role.MANAGER, Role.JURY}
+# MINE's jury dossier: its readers, and the jury member sitting on MINE's session.
+DOSSIER_READERS = {*MINE_READERS, Role.JURY}
 
 # Without a password just checked, the second-factor page sends everyone back to sign in.
 BACK_TO_LOGIN = {"auth.login_code"}
@@ -209,6 +218,45 @@ ROUTES = [
     ("people.anonymise", "POST", "/personnes/{person}/anonymiser", MANAGERS),
     ("people.export", "GET", "/personnes/{person}/donnees", MANAGERS),
     ("people.export", "GET", "/personnes/{me}/donnees", SIGNED_IN),
+    # {job}: a finished zip of dossiers, asked for by the academic tutor.
+    ("jobs.show", "GET", "/taches/{job}", {Role.ACADEMIC_TUTOR, Role.MANAGER}),
+    ("jobs.status", "GET", "/taches/{job}/etat", {Role.ACADEMIC_TUTOR, Role.MANAGER}),
+    ("jobs.download", "GET", "/taches/{job}/archive.zip", {Role.ACADEMIC_TUTOR, Role.MANAGER}),
+    # {jury}: a session where the world's jury member presides, with MINE as {candidate}
+    # and {member} a seat; {jury_other}: a session they do not sit on (404 for them).
+    ("jury.index", "GET", "/jury/", JURY_READERS),
+    ("jury.new", "GET", "/jury/sessions/nouvelle", MANAGERS),
+    ("jury.show", "GET", "/jury/sessions/{jury}", JURY_READERS),
+    ("jury.show", "GET", "/jury/sessions/{jury_other}", MANAGERS),
+    ("jury.edit", "GET", "/jury/sessions/{jury}/modifier", MANAGERS),
+    ("jury.add_member", "POST", "/jury/sessions/{jury}/membres", MANAGERS),
+    ("jury.invite_member", "POST", "/jury/sessions/{jury}/membres/inviter", MANAGERS),
+    ("jury.edit_member", "GET", "/jury/sessions/{jury}/membres/{member}", MANAGERS),
+    ("jury.remove_member", "POST", "/jury/sessions/{jury}/membres/{member}/retirer", MANAGERS),
+    ("jury.candidates", "GET", "/jury/sessions/{jury}/candidats", MANAGERS),
+    ("jury.candidate", "GET", "/jury/sessions/{jury}/candidats/{candidate}", JURY_READERS),
+    ("jury.candidate", "GET", "/jury/sessions/{jury_other}/candidats/{other_candidate}", MANAGERS),
+    (
+        "jury.remove_candidate",
+        "POST",
+        "/jury/sessions/{jury}/candidats/{candidate}/retirer",
+        MANAGERS,
+    ),
+    ("jury.close", "GET", "/jury/sessions/{jury}/clore", JURY_READERS),
+    ("jury.close", "GET", "/jury/sessions/{jury_other}/clore", MANAGERS),
+    ("jury.dossiers", "POST", "/jury/sessions/{jury}/dossiers", JURY_READERS),
+    ("jury.dossiers", "POST", "/jury/sessions/{jury_other}/dossiers", MANAGERS),
+    ("jury.pv", "GET", "/jury/sessions/{jury}/proces-verbal.pdf", JURY_READERS),
+    ("jury.pv", "GET", "/jury/sessions/{jury_other}/proces-verbal.pdf", MANAGERS),
+    # Jury dossiers: MINE's is read by its readers and by the world's jury member, who sits
+    # on a session with MINE as a candidate; {dossier} is the code of a dossier of MINE.
+    ("dossiers.show", "GET", "/contrats/{mine}/dossier", DOSSIER_READERS),
+    ("dossiers.show", "GET", "/contrats/{other}/dossier", MANAGERS),
+    ("dossiers.prepare", "POST", "/contrats/{mine}/dossier/preparer", DOSSIER_READERS),
+    ("dossiers.prepare", "POST", "/contrats/{other}/dossier/preparer", MANAGERS),
+    ("dossiers.download", "GET", "/contrats/{mine}/dossier.pdf", DOSSIER_READERS),
+    ("dossiers.download", "GET", "/contrats/{other}/dossier.pdf", MANAGERS),
+    ("dossiers.verify", "GET", "/verify/{dossier}", EVERYONE),
 ]
 
 
@@ -289,6 +337,25 @@ def world(db_session, make_user, make_cohort, make_apprenticeship):  # type: ign
             "toeic.pdf", BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), 1024
         ),
     )
+    jury_session = jury.create_session(
+        db_session,
+        jury.SessionInput(cohort.certification_id, mine.ends_on, "Salle du conseil"),
+        actor=users[Role.MANAGER],
+    )
+    seat = jury.add_member(
+        db_session,
+        jury_session,
+        users[Role.JURY],
+        jury.MemberInput("academic", is_president=True),
+        actor=users[Role.MANAGER],
+    )
+    jury.add_candidates(db_session, jury_session, [mine.id], actor=users[Role.MANAGER])
+    jury_other = jury.create_session(
+        db_session,
+        jury.SessionInput(cohort.certification_id, mine.ends_on, "Autre salle"),
+        actor=users[Role.MANAGER],
+    )
+    jury.add_candidates(db_session, jury_other, [other.id], actor=users[Role.MANAGER])
     places = {
         "reset": auth_service.issue_token(
             db_session, stranger, TokenPurpose.RESET, lifetime=timedelta(hours=1)
@@ -305,8 +372,40 @@ def world(db_session, make_user, make_cohort, make_apprenticeship):  # type: ign
         "situation": str(situation.id),
         "file": str(attached.id),
         "english": str(certificate.id),
+        "jury": str(jury_session.id),
+        "member": str(seat.id),
+        "candidate": str(jury_session.candidates[0].id),
+        "jury_other": str(jury_other.id),
+        "other_candidate": str(jury_other.candidates[0].id),
+        "dossier": _dossier_code(db_session, mine),
+        "job": str(
+            finished_job(
+                db_session,
+                requested_by_id=users[Role.ACADEMIC_TUTOR].id,
+                apprenticeship_ids=[mine.id, other.id],
+            ).id
+        ),
     }
     return users, places
+
+
+def _dossier_code(db_session, apprenticeship) -> str:  # type: ignore[no-untyped-def]
+    """A rendered dossier of ``apprenticeship`` (its row only: nothing is rendered)."""
+    fingerprint = "ab" * 32
+    row = DossierRecord(
+        code=dossiers.verification_code(fingerprint),
+        fingerprint=fingerprint,
+        apprenticeship_id=apprenticeship.id,
+        page_count=9,
+        size=120_000,
+        stored_name=f"{fingerprint}.pdf",
+        apprentice_name=apprenticeship.apprentice.name,
+        certification_code="RNCPTEST",
+        certification_title="Certification de test",
+    )
+    db_session.add(row)
+    db_session.flush()
+    return dossiers.format_code(row.code)
 
 
 def _path(template: str, places: dict[str, str], user) -> str:  # type: ignore[no-untyped-def]
@@ -370,6 +469,18 @@ def test_another_managers_draft_is_not_found(client, login, world, make_user) ->
         "/contrats/{mine}/conditions/anglais/999999/modifier",
         "/personnes/999999",
         "/personnes/999999/donnees",
+        "/contrats/999999/dossier",
+        "/contrats/999999/dossier.pdf",
+        "/verify/ZZZZZ-ZZZZZ",
+        "/verify/pas-un-code",
+        "/taches/999999",
+        "/taches/999999/etat",
+        "/taches/999999/archive.zip",
+        "/jury/sessions/999999",
+        "/jury/sessions/999999/proces-verbal.pdf",
+        "/jury/sessions/{jury}/candidats/999999",
+        "/jury/sessions/{jury}/candidats/{other_candidate}",
+        "/jury/sessions/{jury}/membres/999999",
     ],
 )
 def test_unknown_objects_answer_404(client, login, world, path) -> None:  # type: ignore[no-untyped-def]

@@ -89,11 +89,13 @@ def test_every_route_is_login_protected_unless_marked_public(app: Flask) -> None
         if rule.endpoint != "static" and is_public(app.view_functions[rule.endpoint])
     }
     # Besides home and accessibility, only the sign-in pages: password, second-factor code,
-    # forgotten password and the links sent by e-mail.
+    # forgotten password and the links sent by e-mail; and the check of a printed jury
+    # dossier's verification code.
     assert public == {
         "core.home",
         "core.accessibility",
         "core.set_language",
+        "dossiers.verify",
         "auth.login",
         "auth.login_code",
         "auth.forgot_password",

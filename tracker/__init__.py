@@ -113,14 +113,18 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.campaigns.views import bp as campaigns_bp
     from tracker.conditions.views import bp as conditions_bp
     from tracker.core.views import bp as core_bp
+    from tracker.dossiers.views import bp as dossiers_bp
     from tracker.evaluations.views import bp as evaluations_bp
     from tracker.i18n import _l
+    from tracker.jobs.views import bp as jobs_bp
+    from tracker.jury.views import bp as jury_bp
     from tracker.livret.views import bp as livret_bp
     from tracker.navigation import add_entry
     from tracker.people.views import bp as people_bp
     from tracker.permissions import (
         is_apprentice,
         may_follow_apprentices,
+        may_list_jury_sessions,
         may_manage_people,
         may_view_referentials,
     )
@@ -137,8 +141,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(livret_bp)
+    app.register_blueprint(dossiers_bp)
+    app.register_blueprint(jury_bp)
+    app.register_blueprint(jobs_bp)
     add_entry("people.my_contract", _l("Mon contrat"), is_apprentice)
     add_entry("people.my_apprentices", _l("Mes apprentis"), may_follow_apprentices)
     add_entry("people.cohorts", _l("Promotions"), may_manage_people)
     add_entry("people.people", _l("Personnes"), may_manage_people)
     add_entry("referentials.index", _l("Référentiels"), may_view_referentials)
+    add_entry("jury.index", _l("Jurys"), may_list_jury_sessions)

@@ -166,10 +166,14 @@ def _person(index: int) -> str:
     return f"{first} {last}"
 
 
-def _calendar(today: date) -> list[dict[str, Any]]:
+def _calendar(today: date, *, finished: bool = False) -> list[dict[str, Any]]:
     """Six semesters of about six months, S6 running ``today`` with its evaluation window
-    open, S1–S5 over and their windows closed (so they are signed and locked)."""
-    last_end = today + timedelta(days=14)
+    open, S1–S5 over and their windows closed (so they are signed and locked); with
+    ``finished``, all six are over and closed (the contract has just ended)."""
+    if finished:
+        last_end = today - WINDOW_CLOSES_AFTER_END - timedelta(days=1)
+    else:
+        last_end = today + timedelta(days=14)
     rows = []
     for number in range(1, SEMESTER_COUNT + 1):
         ends_on = last_end - timedelta(days=SEMESTER_DAYS * (SEMESTER_COUNT - number))
@@ -622,11 +626,13 @@ def seed(
     today: date,
     password_hash: str | None = None,
     random_seed: int = 2026,
+    finished: bool = False,
 ) -> BenchWorld:
     """Fill an empty database with one cohort of ``apprentices`` apprentices, as of
     ``today``: S1–S5 rated, reviewed, signed and locked, S6 running with grids and reviews
-    at every step. Flushes, never commits. ``password_hash``: the one hash every account
-    gets (hashed from ``BENCH_PASSWORD`` when not given: hashing is slow)."""
+    at every step (with ``finished``: all six signed and locked, the contracts just over,
+    as when the jury sits). Flushes, never commits. ``password_hash``: the one hash every
+    account gets (hashed from ``BENCH_PASSWORD`` when not given: hashing is slow)."""
     if apprentices < 1:
         raise ValueError("at least one apprentice")
     from tracker.auth.service import hash_password
@@ -638,7 +644,7 @@ def seed(
 
     certification = _certification(session)
     track = certification.tracks[0]
-    calendar = _calendar(today)
+    calendar = _calendar(today, finished=finished)
     cohort = Cohort(
         name=f"Promotion de banc d'essai ({apprentices} apprentis)",
         certification=certification,

@@ -67,6 +67,8 @@ def register(app: Flask) -> None:
     from tracker.bench import bench_command
     from tracker.campaigns.cli import campaigns_cli
     from tracker.demo import demo_cli
+    from tracker.jobs.bench import bench_dossiers_command
+    from tracker.jobs.cli import jobs_cli
     from tracker.referentials.cli import referentials_cli
 
     app.cli.add_command(users_cli)
@@ -74,3 +76,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(campaigns_cli)  # reminders, for a daily cron
     app.cli.add_command(bench_command)  # performance figures on a throwaway database
+    app.cli.add_command(jobs_cli)  # RQ workers, running and resuming jobs, purging zips
+    app.cli.add_command(bench_dossiers_command)  # PDF dossiers: one, then a batch

@@ -21,6 +21,7 @@ from tracker.auth.service import create_user, hash_password
 from tracker.conditions.demo import seed_demo_conditions
 from tracker.evaluations.demo import seed_evaluations
 from tracker.extensions import db
+from tracker.jury.demo import seed_demo_jury
 from tracker.people.models import Cohort
 from tracker.situations.demo import seed_demo_situations
 
@@ -262,6 +263,11 @@ def load_demo(today: date | None = None) -> list[DemoAccount]:
         )
         seed_demo_situations(db.session, contracts, today or date.today())
         seed_demo_conditions(db.session, contracts, today or date.today())
+    jury_members = seed_demo_jury(
+        db.session, manager, today or date.today(), password_hash=password_hash
+    )
+    for user in jury_members:
+        accounts[user.email] = DemoAccount(user.email, user.name, tuple(sorted(user.roles)))
     db.session.flush()
     return list(accounts.values())
 

@@ -9,7 +9,10 @@ from tracker.conditions.models import (
     FinalAssessment,
     MobilityPeriod,
 )
+from tracker.dossiers.models import DossierRecord
 from tracker.evaluations.models import AgreedLevel, Grid, Rating, Reopening, Review, Signature
+from tracker.jobs.models import Job, JobItem
+from tracker.jury.models import BlockDecision, Candidate, JuryMember, JurySession
 from tracker.livret.models import RetainedLevel
 from tracker.people.models import (
     Apprenticeship,
@@ -41,16 +44,23 @@ __all__ = [
     "ApprenticeshipPeriod",
     "AuditEvent",
     "Block",
+    "BlockDecision",
+    "Candidate",
     "Certification",
     "Cohort",
     "CohortImportDraft",
     "CompanyOpinion",
     "Competence",
     "ConditionProof",
+    "DossierRecord",
     "EnglishCertificate",
     "FinalAssessment",
     "Grid",
     "ImportDraft",
+    "Job",
+    "JobItem",
+    "JuryMember",
+    "JurySession",
     "MobilityPeriod",
     "Rating",
     "Reopening",

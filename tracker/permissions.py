@@ -294,3 +294,57 @@ def may_delete_condition(user: Any, apprenticeship: Any, kind: str, validated: b
     return may_enter_condition(user, apprenticeship, kind) and (
         not validated or may_validate_conditions(user, apprenticeship)
     )
+
+
+# --- Jury ------------------------------------------------------------------------------------
+
+
+def may_manage_jury(user: Any) -> bool:
+    """The programme manager prepares jury sessions: date, place, members, candidates."""
+    return _has(user, Role.MANAGER)
+
+
+def may_list_jury_sessions(user: Any) -> bool:
+    """The list of sessions: every session for the programme manager, their own for a
+    jury member."""
+    return _has(user, Role.MANAGER) or _has(user, Role.JURY)
+
+
+def may_view_jury_session(user: Any, jury_session: Any, is_member: bool) -> bool:
+    """A session, its candidates, their decisions and its procès-verbal are read by the
+    programme manager and by the members of that session (read-only for them)."""
+    return _has(user, Role.MANAGER) or (_has(user, Role.JURY) and is_member)
+
+
+def may_record_decisions(user: Any, jury_session: Any, is_president: bool) -> bool:
+    """While the session is open, its president records the decisions (they chair the
+    deliberation), or the programme manager who holds the pen for them."""
+    if jury_session.closed:
+        return False
+    return _has(user, Role.MANAGER) or (_has(user, Role.JURY) and is_president)
+
+
+def may_close_jury_session(user: Any, jury_session: Any, is_president: bool) -> bool:
+    """The president (or the programme manager) closes the session: everything is final."""
+    return may_record_decisions(user, jury_session, is_president)
+
+
+# --- Jobs ----------------------------------------------------------------------------------
+
+
+def may_view_job(user: Any, job: Any) -> bool:
+    """A background job (its progress, its zip) is seen by the person who started it and
+    by programme managers; to anyone else it does not exist (404)."""
+    return _has(user, Role.MANAGER) or (
+        getattr(user, "is_authenticated", False) and job.requested_by_id == user.id
+    )
+
+
+# --- Dossiers ------------------------------------------------------------------------------
+
+
+def may_view_dossier(user: Any, apprenticeship: Any, *, sits_on_jury: bool) -> bool:
+    """The jury dossier (its status page, its PDF, preparing it) is for those who read the
+    whole livret, and for the members of a jury session that has the apprentice among its
+    candidates (``sits_on_jury``, from ``tracker.jury.service.sits_on_jury_of``)."""
+    return has_full_view(user, apprenticeship) or (_has(user, Role.JURY) and sits_on_jury)

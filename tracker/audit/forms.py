@@ -18,6 +18,7 @@ KIND_LABELS = {
     "relances": _l("Relances des campagnes d'évaluation"),
     "situations": _l("Situations professionnelles"),
     "conditions": _l("Conditions de délivrance"),
+    "jury": _l("Jury : candidature et décisions"),
 }
 
 

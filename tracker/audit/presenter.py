@@ -588,3 +588,76 @@ for _object_type, _labels in CONDITION_ACTIONS.items():
     for _verb, _label in zip(CONDITION_VERBS, _labels, strict=True):
         ACTION_LABELS[f"{_object_type}.{_verb}"] = _label
         PRESENTERS[f"{_object_type}.{_verb}"] = _condition
+
+
+# --- Jury sessions (tracker.jury) -------------------------------------------------------------
+
+ACTION_LABELS.update(
+    {
+        "jury_candidate.added": _l("Présenté·e à une session de jury"),
+        "jury_candidate.removed": _l("Retiré·e d'une session de jury"),
+        "jury_candidate.decided": _l("Décisions du jury enregistrées"),
+        "jury_session.created": _l("Session de jury créée"),
+        "jury_session.updated": _l("Session de jury modifiée"),
+        "jury_session.member_added": _l("Membre ajouté au jury"),
+        "jury_session.member_updated": _l("Membre du jury modifié"),
+        "jury_session.member_removed": _l("Membre retiré du jury"),
+        "jury_session.closed": _l("Session de jury close"),
+    }
+)
+JURY_VALUES = {
+    "acquired": _l("acquis"),
+    "not_acquired": _l("non acquis"),
+    "deferred": _l("ajourné"),
+    "awarded": _l("certification délivrée"),
+    "not_awarded": _l("certification non délivrée"),
+}
+
+
+def _jury_candidate(p: _Presenter, event: AuditEvent, entry: Entry) -> None:
+    """Block by block, the jury's decision and comment before and after; then the
+    decision on the certification and its comment."""
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    session_id = after.get("jury_session_id", before.get("jury_session_id"))
+    entry.context = _("Session de jury n° %(n)s", n=session_id)
+
+    def decision(value: object) -> str:
+        return str(JURY_VALUES[value]) if value in JURY_VALUES else p.value(value)
+
+    prefix = p.cohort.certification.code
+    old_blocks, new_blocks = before.get("blocks") or {}, after.get("blocks") or {}
+    for code in sorted(old_blocks.keys() | new_blocks.keys()):
+        old, new = old_blocks.get(code) or {}, new_blocks.get(code) or {}
+        short = code.removeprefix(prefix) or code
+        if old.get("decision") != new.get("decision"):
+            entry.changes.append(
+                Change(
+                    _("Décision du jury"),
+                    decision(old.get("decision")),
+                    decision(new.get("decision")),
+                    short,
+                )
+            )
+        if old.get("comment", "") != new.get("comment", ""):
+            entry.changes.append(
+                Change(
+                    _("Commentaire du jury"),
+                    p.value(old.get("comment")),
+                    p.value(new.get("comment")),
+                    short,
+                )
+            )
+    for key, label in (
+        ("decision", _("Décision sur la certification")),
+        ("comment", _("Commentaire sur la décision")),
+    ):
+        if key in before or key in after:
+            old_value, new_value = before.get(key), after.get(key)
+            if old_value != new_value:
+                shown = decision if key == "decision" else p.value
+                entry.changes.append(Change(label, shown(old_value), shown(new_value)))
+
+
+for _action in ("jury_candidate.added", "jury_candidate.removed", "jury_candidate.decided"):
+    PRESENTERS[_action] = _jury_candidate

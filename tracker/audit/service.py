@@ -62,6 +62,7 @@ APPRENTICESHIP_KINDS = (
     "relances",
     "situations",
     "conditions",
+    "jury",
 )
 # Object types of the conditions of award (tracker.conditions.service.OBJECT_TYPES).
 CONDITION_TYPES = ("english_certificate", "mobility_period", "final_assessment", "company_opinion")
@@ -232,6 +233,17 @@ def _conditions(
         conditions.append(
             and_(
                 AuditEvent.object_type.in_(CONDITION_TYPES),
+                or_(
+                    AuditEvent.before["apprenticeship_id"].as_integer() == apprenticeship.id,
+                    AuditEvent.after["apprenticeship_id"].as_integer() == apprenticeship.id,
+                ),
+            )
+        )
+    if "jury" in kinds and semester is None:
+        # A candidate's events carry their contract's id (tracker.jury.service).
+        conditions.append(
+            and_(
+                AuditEvent.object_type == "jury_candidate",
                 or_(
                     AuditEvent.before["apprenticeship_id"].as_integer() == apprenticeship.id,
                     AuditEvent.after["apprenticeship_id"].as_integer() == apprenticeship.id,
