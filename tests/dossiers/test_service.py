@@ -178,3 +178,17 @@ def test_the_data_takes_a_fixed_number_of_queries(db_session, typical) -> None: 
         data = service.dossier_data(db_session, typical)
     assert len(data["situations"]) == 5
     assert after.count == before.count
+
+
+def test_anonymising_the_apprentice_erases_their_name_from_the_dossiers(  # type: ignore[no-untyped-def]
+    db_session, typical, make_user
+) -> None:
+    from tracker.people.service import anonymise_person
+
+    rendered = service.render_dossier(db_session, typical.id)
+    anonymise_person(db_session, typical.apprentice, actor=make_user(Role.MANAGER))
+    db_session.commit()
+    row = db_session.query(DossierRecord).one()
+    assert row.apprentice_name == typical.apprentice.name
+    assert row.apprentice_name.startswith("Personne anonymisée n° ")
+    assert not rendered.path.exists()  # the PDF printed the real name

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from tracker.auth.models import User
 from tracker.dossiers.models import DossierRecord
-from tracker.dossiers.service import format_code
+from tracker.dossiers.service import dossier_store, format_code
 from tracker.people.models import Apprenticeship
-from tracker.people.privacy import export_section
+from tracker.people.privacy import export_section, on_anonymise
+from tracker.situations.storage import delete_after_commit
 
 
 @export_section("dossiers_du_jury")
@@ -36,3 +37,16 @@ def _dossiers(session: Session, user: User) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+@on_anonymise
+def _erase(session: Session, user: User) -> None:
+    """An anonymised apprentice's dossiers: the verification page then shows the anonymous
+    name, and the rendered PDFs, which print the real one, are deleted once this commits."""
+    contracts = select(Apprenticeship.id).where(Apprenticeship.apprentice_id == user.id)
+    store = dossier_store()
+    for row in session.scalars(
+        select(DossierRecord).where(DossierRecord.apprenticeship_id.in_(contracts))
+    ):
+        row.apprentice_name = user.name
+        delete_after_commit(session, store, row.fingerprint)  # type: ignore[arg-type]

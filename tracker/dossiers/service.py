@@ -453,6 +453,9 @@ class DossierStore:
     def exists(self, fingerprint_hex: str) -> bool:
         return self.path(fingerprint_hex).is_file()
 
+    def delete(self, fingerprint_hex: str) -> None:
+        self.path(fingerprint_hex).unlink(missing_ok=True)
+
     def write(self, fingerprint_hex: str, data: bytes) -> Path:
         """Write atomically (a temporary file, then a rename): a reader never sees half a
         PDF, and two workers rendering the same dossier leave one whole file."""

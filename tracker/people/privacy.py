@@ -2,7 +2,8 @@
 
 Each domain adds its own section with ``@export_section("name")`` (evaluations, work
 situations and jury decisions add theirs), so the export stays complete as the app grows.
-Anonymisation lives in ``service.anonymise_person``.
+Anonymisation lives in ``service.anonymise_person``; a domain that keeps copies of a
+person's name elsewhere (the printed facts of jury dossiers) registers ``@on_anonymise``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,22 @@ def export_section(name: str) -> Callable[[Section], Section]:
         return function
 
     return decorator
+
+
+Eraser = Callable[[Session, User], None]
+_ERASERS: list[Eraser] = []
+
+
+def on_anonymise(function: Eraser) -> Eraser:
+    """Register what a domain erases when ``user`` is anonymised (their name and e-mail are
+    already replaced when it runs, in the same transaction)."""
+    _ERASERS.append(function)
+    return function
+
+
+def erase_person(session: Session, user: User) -> None:
+    for eraser in _ERASERS:
+        eraser(session, user)
 
 
 def export_person(session: Session, user: User) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from tracker.people.models import (
     CohortImportDraft,
     Semester,
 )
+from tracker.people.privacy import erase_person
 from tracker.people.siret import is_valid_siret, normalise_siret
 from tracker.referentials.models import Block, Certification, Track, track_blocks
 
@@ -485,6 +486,7 @@ def anonymise_person(session: Session, person: User, *, actor: User) -> None:
     revoke_sessions(person)
     for token in session.scalars(select(AccountToken).where(AccountToken.user_id == person.id)):
         session.delete(token)
+    erase_person(session, person)
     session.flush()
     record(
         session,
