@@ -22,7 +22,6 @@ import json
 import logging
 import os
 import tempfile
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -1160,28 +1159,24 @@ def proces_verbal(session: Session, jury_session: JurySession, *, cache: PvCache
         return cached
     certification = context["certification"]
     started = perf_counter()
-    with warnings.catch_warnings():
-        # WeasyPrint 70 opens its sRGB profile for PDF/A and leaves the file to the
-        # garbage collector (weasyprint/pdf/__init__.py): nothing of ours to close.
-        warnings.filterwarnings("ignore", "unclosed file.*sRGB2014", ResourceWarning)
-        data = render.render_pdf(
-            "pdf/proces_verbal.html",
-            context,
-            metadata=render.PdfMetadata(
-                title=_(
-                    "Procès-verbal du jury %(code)s du %(day)s",
-                    code=certification["code"],
-                    day=context["session"]["held_on"],
-                ),
-                author=" ; ".join(certification["certifiers"])
-                or _("Livret de suivi de l'apprentissage"),
-                subject=_(
-                    "Délibérations du jury de la certification %(code)s — %(title)s",
-                    code=certification["code"],
-                    title=certification["title"],
-                ),
+    data = render.render_pdf(
+        "pdf/proces_verbal.html",
+        context,
+        metadata=render.PdfMetadata(
+            title=_(
+                "Procès-verbal du jury %(code)s du %(day)s",
+                code=certification["code"],
+                day=context["session"]["held_on"],
             ),
-        )
+            author=" ; ".join(certification["certifiers"])
+            or _("Livret de suivi de l'apprentissage"),
+            subject=_(
+                "Délibérations du jury de la certification %(code)s — %(title)s",
+                code=certification["code"],
+                title=certification["title"],
+            ),
+        ),
+    )
     log.info(
         "procès-verbal of jury session %s rendered in %.0f ms",
         jury_session.id,
