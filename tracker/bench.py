@@ -1000,7 +1000,9 @@ def throwaway_database(database_url: str | None) -> Iterator[str]:
 
 
 def bench_app(database_url: str, folder: str) -> Flask:
-    """The application as served (no testing mode), on the benchmark's database."""
+    """The application as served (no testing mode), on the benchmark's database. Rate
+    limits stay on, as served: the pages measured are not limited, and turning them off
+    here would turn them off for every app of the process (one shared limiter)."""
     from tracker import create_app
 
     return create_app(
@@ -1008,7 +1010,6 @@ def bench_app(database_url: str, folder: str) -> Flask:
             "ENV_NAME": "development",
             "DATABASE_URL": database_url,
             "SECRET_KEY": secrets.token_urlsafe(32),
-            "RATELIMIT_ENABLED": False,
             "TOTP_REQUIRED_ROLES": (),
             "MAIL_SUPPRESS_SEND": True,
             "UPLOAD_DIR": str(Path(folder) / "uploads"),
