@@ -440,14 +440,15 @@ def _reviews(session: Session, apprenticeship: Apprenticeship) -> list[dict[str,
 
 
 class DossierStore:
-    """The folder of rendered dossiers, each file named by its fingerprint."""
+    """A folder of rendered PDFs (dossiers, procès-verbaux), each file named by the
+    fingerprint of its data."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
     def path(self, fingerprint_hex: str) -> Path:
         if not FINGERPRINT.fullmatch(fingerprint_hex):
-            raise ValueError("not a dossier fingerprint")
+            raise ValueError("not a fingerprint")
         return self.root / f"{fingerprint_hex}.pdf"
 
     def exists(self, fingerprint_hex: str) -> bool:

@@ -20,13 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from time import perf_counter
 from typing import Any
 
@@ -39,6 +36,7 @@ from tracker.conditions.service import requirements_met_of
 from tracker.conditions.wording import day
 from tracker.db import in_ids, utcnow
 from tracker.dossiers import render
+from tracker.dossiers.service import DossierStore
 from tracker.errors import DomainError, NotFound
 from tracker.i18n import _
 from tracker.jury.composition import Composition, Family, Rule, Seat, check, family_of, rule_for
@@ -1114,33 +1112,16 @@ def pv_fingerprint(context: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class PvCache:
-    """Rendered procès-verbaux, one file per fingerprint of their data: the same data are
-    rendered once; any change (a decision, a member renamed, the closing) gives another
-    fingerprint, never a stale PDF."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-
-    def path(self, fingerprint: str) -> Path:
-        if len(fingerprint) != 64 or any(c not in "0123456789abcdef" for c in fingerprint):
-            raise ValueError("not a fingerprint")
-        return self.root / f"{fingerprint}.pdf"
+class PvCache(DossierStore):
+    """Rendered procès-verbaux, one file per fingerprint of their data (stored like the
+    dossiers): the same data are rendered once; any change (a decision, a member renamed,
+    the closing) gives another fingerprint, never a stale PDF."""
 
     def get(self, fingerprint: str) -> bytes | None:
-        path = self.path(fingerprint)
-        return path.read_bytes() if path.is_file() else None
+        return self.path(fingerprint).read_bytes() if self.exists(fingerprint) else None
 
     def put(self, fingerprint: str, data: bytes) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=self.root, prefix=".pv-")
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, self.path(fingerprint))
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        self.write(fingerprint, data)
 
 
 def proces_verbal(session: Session, jury_session: JurySession, *, cache: PvCache) -> bytes:
