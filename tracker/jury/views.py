@@ -8,6 +8,7 @@ only the sessions they sit on: any other answers 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import (
@@ -369,19 +370,31 @@ def edit_member(jury_session_id: int, member_id: int) -> Response | str | tuple[
 def remove_member(jury_session_id: int, member_id: int) -> Response:
     jury_session = _managed(jury_session_id)
     seat = service.get_member(jury_session, member_id)
-    name = seat.user.name
+    return _removal(
+        jury_session,
+        "membres",
+        lambda: service.remove_member(db.session, seat, actor=current_user),
+        _("%(name)s ne siège plus dans ce jury.", name=seat.user.name),
+    )
+
+
+def _removal(
+    jury_session: JurySession, tab: str, remove: Callable[[], object], done: str
+) -> Response:
+    """A removal posted from a tab of the session page: checked form, ``remove()``,
+    commit, then back to the tab with ``done`` or the reason it was refused."""
     if not ActionForm().validate_on_submit():
         flash(_("Le formulaire a expiré : rechargez la page et recommencez."), "error")
-        return redirect(_show_url(jury_session, "membres"))
+        return redirect(_show_url(jury_session, tab))
     try:
-        service.remove_member(db.session, seat, actor=current_user)
+        remove()
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         flash(str(error), "error")
     else:
-        flash(_("%(name)s ne siège plus dans ce jury.", name=name), "success")
-    return redirect(_show_url(jury_session, "membres"))
+        flash(done, "success")
+    return redirect(_show_url(jury_session, tab))
 
 
 # --- Candidates ---------------------------------------------------------------------------------
@@ -430,18 +443,12 @@ def remove_candidate(jury_session_id: int, candidate_id: int) -> Response:
     jury_session = _managed(jury_session_id)
     candidate = service.get_candidate(db.session, jury_session, candidate_id)
     name = candidate.apprenticeship.apprentice.name
-    if not ActionForm().validate_on_submit():
-        flash(_("Le formulaire a expiré : rechargez la page et recommencez."), "error")
-        return redirect(_show_url(jury_session, "candidats"))
-    try:
-        service.remove_candidate(db.session, candidate, actor=current_user)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        flash(_("%(name)s n'est plus candidat·e de cette session.", name=name), "success")
-    return redirect(_show_url(jury_session, "candidats"))
+    return _removal(
+        jury_session,
+        "candidats",
+        lambda: service.remove_candidate(db.session, candidate, actor=current_user),
+        _("%(name)s n'est plus candidat·e de cette session.", name=name),
+    )
 
 
 # --- Decisions on one candidate -----------------------------------------------------------------
