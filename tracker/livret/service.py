@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, lazyload, selectinload
 
 from tracker.auth.models import User
@@ -315,8 +315,9 @@ def dashboard_apprenticeships(
     session: Session, cohort: Cohort, *, with_periods: bool
 ) -> list[Apprenticeship]:
     """A cohort's contracts by apprentice name, loaded lean for a dashboard of hundreds:
-    everyone's roles stay unloaded, and the periods too unless ``with_periods`` (needed to
-    tell an academic tutor's apprentices; the programme manager sees all)."""
+    of the apprentices only their name (no roles, no credentials), and no periods unless
+    ``with_periods`` (needed to tell an academic tutor's apprentices; the programme manager
+    sees all)."""
     periods = (
         selectinload(Apprenticeship.periods).options(
             lazyload(ApprenticeshipPeriod.company_tutor),
@@ -331,34 +332,62 @@ def dashboard_apprenticeships(
             .join(Apprenticeship.apprentice)
             .where(Apprenticeship.cohort_id == cohort.id)
             .order_by(User.name)
-            .options(contains_eager(Apprenticeship.apprentice).lazyload(User.role_rows), periods)
+            .options(
+                contains_eager(Apprenticeship.apprentice)
+                .load_only(User.id, User.name)
+                .lazyload(User.role_rows),
+                periods,
+            )
         )
     )
 
 
-def locked_semesters(session: Session, apprenticeship_ids: Sequence[int]) -> dict[int, set[int]]:
-    """The ids of the locked semesters of each contract (one query)."""
-    locked: dict[int, set[int]] = {i: set() for i in apprenticeship_ids}
-    for apprenticeship_id, semester_id in session.execute(
-        select(Review.apprenticeship_id, Review.semester_id).where(
-            in_ids(Review.apprenticeship_id, apprenticeship_ids),
-            Review.status == ReviewStatus.LOCKED.value,
+def latest_signed(session: Session, apprenticeship_ids: Sequence[int]) -> dict[int, int]:
+    """The number of the latest locked semester of each contract that has one (one grouped
+    query: a row per contract, not one per semester)."""
+    return dict(
+        session.execute(
+            select(Review.apprenticeship_id, func.max(Semester.number))
+            .join(Semester, Semester.id == Review.semester_id)
+            .where(
+                in_ids(Review.apprenticeship_id, apprenticeship_ids),
+                Review.status == ReviewStatus.LOCKED.value,
+            )
+            .group_by(Review.apprenticeship_id)
         )
-    ):
-        locked[apprenticeship_id].add(semester_id)
-    return locked
+        .tuples()
+        .all()
+    )
 
 
-def latest_locked(
-    locked: Mapping[int, set[int]], semesters: Mapping[int, Semester]
-) -> dict[int, Semester]:
-    """The latest locked semester of each contract that has one (``locked`` from
-    ``locked_semesters``, ``semesters`` by id)."""
-    return {
-        i: max((semesters[s] for s in semester_ids), key=lambda s: s.number)
-        for i, semester_ids in locked.items()
-        if semester_ids
-    }
+def _campaign_progress(
+    session: Session, apprenticeship_ids: Sequence[int], semester: Semester
+) -> tuple[set[int], dict[int, int]]:
+    """For one semester: the contracts whose review is locked, and the number of
+    submitted grids of each contract (two queries)."""
+    locked = set(
+        session.scalars(
+            select(Review.apprenticeship_id).where(
+                in_ids(Review.apprenticeship_id, apprenticeship_ids),
+                Review.semester_id == semester.id,
+                Review.status == ReviewStatus.LOCKED.value,
+            )
+        )
+    )
+    submitted = dict(
+        session.execute(
+            select(Grid.apprenticeship_id, func.count())
+            .where(
+                in_ids(Grid.apprenticeship_id, apprenticeship_ids),
+                Grid.semester_id == semester.id,
+                Grid.status == GridStatus.SUBMITTED.value,
+            )
+            .group_by(Grid.apprenticeship_id)
+        )
+        .tuples()
+        .all()
+    )
+    return locked, submitted
 
 
 def campaign_semester(cohort: Cohort, today: date) -> Semester | None:
@@ -380,23 +409,13 @@ def cohort_dashboard(
     gives, per apprenticeship, whether each condition of award is met."""
     blocks = load_track_blocks(session, cohort)
     ids = [a.id for a in apprenticeships]
-    by_id = {s.id: s for s in cohort.semesters}
     expected = {s.number: s.expected_level for s in cohort.semesters}
     counts = block_counts(session, ids, cohort.threshold, expected.values())
-    locked = locked_semesters(session, ids)
-    latest = {i: s.number for i, s in latest_locked(locked, by_id).items()}
+    latest = latest_signed(session, ids)
     campaign = campaign_semester(cohort, today)
-    campaign_locked = {i for i, s in locked.items() if campaign is not None and campaign.id in s}
-    submitted: dict[int, int] = defaultdict(int)
-    if campaign is not None:
-        for (apprenticeship_id,) in session.execute(
-            select(Grid.apprenticeship_id).where(
-                in_ids(Grid.apprenticeship_id, ids),
-                Grid.semester_id == campaign.id,
-                Grid.status == GridStatus.SUBMITTED.value,
-            )
-        ):
-            submitted[apprenticeship_id] += 1
+    campaign_locked, submitted = (
+        _campaign_progress(session, ids, campaign) if campaign is not None else (set(), {})
+    )
 
     sizes = {b.id: len(b.competences) for b in blocks}
     total = sum(sizes.values())
@@ -413,7 +432,7 @@ def cohort_dashboard(
         missing = None
         if campaign is not None and apprenticeship.covers(campaign):
             locked_now = apprenticeship.id in campaign_locked
-            missing = 0 if locked_now else len(RaterRole) - submitted[apprenticeship.id]
+            missing = 0 if locked_now else len(RaterRole) - submitted.get(apprenticeship.id, 0)
         acquired = sum(c.rated - c.below_threshold for c in mine.values())
         rows.append(
             DashboardRow(
@@ -466,9 +485,13 @@ def alerts(
     """
     ids = [a.id for a in apprenticeships]
     standing = retained_standings(session, ids)
-    locked = locked_semesters(session, ids)
     semesters = {s.id: s for a in apprenticeships for s in a.cohort.semesters}
-    latest = {i: s.id for i, s in latest_locked(locked, semesters).items()}
+    numbers = latest_signed(session, ids)
+    latest = {
+        a.id: s.id
+        for a in apprenticeships
+        if a.id in numbers and (s := a.cohort.semester(numbers[a.id])) is not None
+    }
     levels: dict[tuple[int, int], list[Level]] = defaultdict(list)
     for apprenticeship_id, semester_id, competence_id, level in session.execute(
         select(Grid.apprenticeship_id, Grid.semester_id, Rating.competence_id, Rating.level)
