@@ -28,7 +28,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.orm import Session, contains_eager, defer, joinedload, lazyload, selectinload
 
 from tracker.audit.models import AuditEvent
 from tracker.audit.service import record
@@ -139,8 +139,13 @@ def pending_items(
 def _grids_by_key(
     session: Session, semester_ids: Sequence[int], apprenticeship_ids: Sequence[int] | None
 ) -> dict[tuple[int, int], dict[RaterRole, Grid]]:
-    """Grids of these semesters, by (apprenticeship id, semester id); ratings not loaded."""
-    query = select(Grid).where(Grid.semester_id.in_(semester_ids)).options(lazyload(Grid.ratings))
+    """Grids of these semesters, by (apprenticeship id, semester id): their state, without
+    their ratings or comment (what campaign pages need, for hundreds of contracts)."""
+    query = (
+        select(Grid)
+        .where(Grid.semester_id.in_(semester_ids))
+        .options(lazyload(Grid.ratings), defer(Grid.general_comment))
+    )
     if apprenticeship_ids is not None:
         query = query.where(in_ids(Grid.apprenticeship_id, apprenticeship_ids))
     found: dict[tuple[int, int], dict[RaterRole, Grid]] = defaultdict(dict)
@@ -152,11 +157,15 @@ def _grids_by_key(
 def _reviews_by_key(
     session: Session, semester_ids: Sequence[int], apprenticeship_ids: Sequence[int] | None
 ) -> dict[tuple[int, int], Review]:
-    """Reviews of these semesters with their signatures (agreed levels not loaded)."""
+    """Reviews of these semesters with their signatures: their state, without agreed
+    levels, comment or signed content (a locked review's content is the whole semester,
+    kilobytes each: it was half of a finished semester's follow-up page)."""
     query = (
         select(Review)
         .where(Review.semester_id.in_(semester_ids))
         .options(
+            defer(Review.signed_content),
+            defer(Review.comment),
             lazyload(Review.agreed),
             lazyload(Review.reopenings),
             selectinload(Review.signatures).options(lazyload(Signature.signer)),
