@@ -100,6 +100,7 @@ PAGES: tuple[Page, ...] = (
     Page("Livret", "/contrats/{contract}/livret", "apprentice", 100),
     Page("Export CSV", "/promotions/{cohort}/tableau/export.csv", "manager", None),
     Page("Suivi de campagne", "/promotions/{cohort}/S6/suivi", "manager", 150),
+    Page("Suivi, semestre signé", "/promotions/{cohort}/S5/suivi", "manager", 150),
     Page("Semestre", "/contrats/{contract}/S6", "company_tutor", 150),
     Page("Accueil", "/", "company_tutor", 150),
     Page("Bilan", "/contrats/{contract}/S5/bilan", "academic_tutor", 150),
