@@ -86,6 +86,10 @@ def test_dashboard_for_the_manager(client, login, signed, make_user) -> None:  #
     assert behind.apprentice.name in text
     assert "2 apprenti·e(s) retenu(s) sur 2" in text
     assert "1 en retard sur la trajectoire" in text
+    # Each row states its blocks in words: acquired, or in progress with what is left.
+    row_of = {a: _row(text, a.apprentice.name) for a in (ahead, behind)}
+    assert "✔</span> Acquis" in row_of[ahead] and "En cours" not in row_of[ahead]
+    assert "◐</span> En cours" in row_of[behind] and "2 à acquérir" in row_of[behind]
 
     late_only = page(client.get(f"/promotions/{cohort.id}/tableau?filtre=retard"))
     assert behind.apprentice.name in late_only
@@ -164,3 +168,12 @@ def test_exports_of_the_dashboard(client, login, signed, make_user) -> None:  # 
     login(behind.current_period.academic_tutor)
     assert "Exporter" not in page(client.get(f"/promotions/{cohort.id}/tableau"))
     assert client.get(f"/promotions/{cohort.id}/tableau/export.csv").status_code == 403
+
+
+def _row(text: str, name: str) -> str:
+    """The dashboard table row of the apprentice called ``name``."""
+    match = re.search(
+        rf"<tr>\s*<th scope=\"row\"><a [^>]*>{re.escape(name)}</a>.*?</tr>", text, re.S
+    )
+    assert match, name
+    return match.group(0)
