@@ -47,6 +47,7 @@ from tracker.progress.charts import (
 )
 from tracker.progress.rules import (
     DIVERGENCE,
+    BlockState,
     BlockStatus,
     Level,
     Progression,
@@ -420,12 +421,13 @@ def cohort_dashboard(
     sizes = {b.id: len(b.competences) for b in blocks}
     total = sum(sizes.values())
     empty = BlockCounts(0, 0, {})
+    # The dashboard states a block without its "why": one status per state serves all.
+    status_of = {state: BlockStatus(state) for state in BlockState}
     rows = []
     for apprenticeship in apprenticeships:
         mine = {b: counts[apprenticeship.id].get(b, empty) for b in sizes}
         statuses = {
-            b: BlockStatus(block_state(sizes[b], c.rated, c.below_threshold))
-            for b, c in mine.items()
+            b: status_of[block_state(sizes[b], c.rated, c.below_threshold)] for b, c in mine.items()
         }
         last = latest.get(apprenticeship.id)
         met = requirements.get(apprenticeship.id, {})
