@@ -157,9 +157,10 @@ def _grids_by_key(
 def _reviews_by_key(
     session: Session, semester_ids: Sequence[int], apprenticeship_ids: Sequence[int] | None
 ) -> dict[tuple[int, int], Review]:
-    """Reviews of these semesters with their signatures: their state, without agreed
-    levels, comment or signed content (a locked review's content is the whole semester,
-    kilobytes each: it was half of a finished semester's follow-up page)."""
+    """Reviews of these semesters: their state, without agreed levels, comment or signed
+    content (a locked review's content is the whole semester, kilobytes each), and the
+    signatures of those being signed only (a locked one is signed by all three: on a
+    finished semester, its signatures were a third of the follow-up page's time)."""
     query = (
         select(Review)
         .where(Review.semester_id.in_(semester_ids))
@@ -168,12 +169,20 @@ def _reviews_by_key(
             defer(Review.comment),
             lazyload(Review.agreed),
             lazyload(Review.reopenings),
-            selectinload(Review.signatures).options(lazyload(Signature.signer)),
         )
     )
     if apprenticeship_ids is not None:
         query = query.where(in_ids(Review.apprenticeship_id, apprenticeship_ids))
-    return {(r.apprenticeship_id, r.semester_id): r for r in session.scalars(query)}
+    signing = Review.status == ReviewStatus.SIGNING.value
+    found: dict[tuple[int, int], Review] = {}
+    for part in (
+        query.where(signing).options(
+            selectinload(Review.signatures).options(lazyload(Signature.signer))
+        ),
+        query.where(~signing).options(lazyload(Review.signatures)),
+    ):
+        found.update({(r.apprenticeship_id, r.semester_id): r for r in session.scalars(part)})
+    return found
 
 
 def _apprenticeships(session: Session, cohort_ids: Iterable[int]) -> list[Apprenticeship]:
@@ -210,15 +219,16 @@ class FollowUpRow:
 
     @property
     def signatures(self) -> dict[RaterRole, Signature]:
-        if self.review is None or self.review_state not in (
-            ReviewState.SIGNING,
-            ReviewState.LOCKED,
-        ):
+        """The signatures given so far to a review being signed."""
+        if self.review is None or self.review_state != ReviewState.SIGNING:
             return {}
         return self.review.current_signatures
 
     @property
     def unsigned(self) -> list[RaterRole]:
+        """Who has not signed yet: nobody once the review is locked."""
+        if self.review_state == ReviewState.LOCKED:
+            return []
         signed = self.signatures
         return [role for role in RaterRole if role not in signed]
 
