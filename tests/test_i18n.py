@@ -19,6 +19,8 @@ def extracted_messages() -> set[str]:
             ROOT / folder,
             method_map=[(pattern.split("/", 1)[1], method) for pattern, method in METHODS],
             keywords=KEYWORDS,
+            # Babel skips folders starting with "_" by default: templates/_macros counts.
+            directory_filter=lambda path: not Path(path).name.startswith("."),
         ):
             messages.add(message if isinstance(message, str) else message[0])
     return messages
