@@ -112,6 +112,23 @@ def test_the_filter_keeps_those_with_something_pending(
     assert "verrouillé" in everyone
 
 
+def test_a_finished_semester_has_nobody_to_remind(
+    client, make_cohort, make_apprenticeship, add_grid, add_review, manager
+) -> None:  # type: ignore[no-untyped-def]
+    cohort = make_cohort(name="Mécanique 2024")
+    open_window(cohort)
+    done = make_apprenticeship(cohort)
+    for role in RaterRole:
+        add_grid(done, role, submitted=True)
+    add_review(done, "locked", signed_by=(ACADEMIC, COMPANY, APPRENTICE))
+    text = page(client.get(url(cohort)))
+    assert "1 bilans signés sur 1" in text
+    assert "Signé par les trois." in text
+    assert "il n'y a personne à relancer" in text
+    assert "Relancer les personnes cochées" not in text
+    assert "Relancer toutes les personnes" not in text
+
+
 def test_the_follow_up_is_paged_and_a_reminder_comes_back_to_its_page(
     client, db_session, campaign, manager, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
