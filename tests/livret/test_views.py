@@ -47,6 +47,7 @@ def test_livret_page_for_each_reader(client, login, signed) -> None:  # type: ig
         assert "Livret de suivi" in text
         assert "1 compétence(s) acquise(s) sur 2" not in text
         assert "0 compétence(s) acquise(s) sur 2 (0 %)" in text
+        assert re.search(r"pas encore prêt·e</span>\s*blocs non acquis : \w+\.", text)
         assert "En cours" in text
         assert "en retard" in text
         assert "écart 3" in text  # S1: the apprentice said 4, the tutors 1
@@ -90,6 +91,9 @@ def test_dashboard_for_the_manager(client, login, signed, make_user) -> None:  #
     row_of = {a: _row(text, a.apprentice.name) for a in (ahead, behind)}
     assert "✔</span> Acquis" in row_of[ahead] and "En cours" not in row_of[ahead]
     assert "◐</span> En cours" in row_of[behind] and "2 à acquérir" in row_of[behind]
+    assert re.search(
+        r"pas prêt·e</span>\s*<br><span class=\"muted\">blocs non acquis : \w+", row_of[behind]
+    )
 
     late_only = page(client.get(f"/promotions/{cohort.id}/tableau?filtre=retard"))
     assert behind.apprentice.name in late_only
