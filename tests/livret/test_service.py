@@ -15,6 +15,7 @@ from tracker.livret.models import RetainedLevel
 from tracker.livret.retained import refresh_retained
 from tracker.people.service import cohort_apprenticeships
 from tracker.progress.rules import BlockState, Standing
+from tracker.referentials.models import Requirement
 
 from .helpers import sign_semester, submit
 
@@ -135,6 +136,16 @@ def test_dashboard_rows(db_session, make_cohort, make_apprenticeship) -> None:  
     for number in (1, 2):
         sign_semester(db_session, ahead, number, (3, 3))
         sign_semester(db_session, behind, number, (1, 2))
+    db_session.add(
+        Requirement(
+            certification=cohort.certification,
+            kind="english",
+            label="Anglais B2",
+            params={"min_level": "B2"},
+            position=1,
+        )
+    )
+    db_session.flush()
     dashboard = service.cohort_dashboard(
         db_session,
         cohort,
@@ -151,6 +162,8 @@ def test_dashboard_rows(db_session, make_cohort, make_apprenticeship) -> None:  
     assert rows[behind.id].to_acquire[block.id] == 2  # best levels 1 and 2: below 3
     assert rows[ahead.id].progression.acquired == 2
     assert rows[behind.id].readiness.requirements_missing == ("Anglais B2",)
+    # The jury column names a missing condition by its kind, the livret by its label.
+    assert dashboard.requirement_names == {"Anglais B2": "Anglais"}
     assert rows[fresh.id].latest_signed is None
     assert rows[fresh.id].blocks[block.id].state == BlockState.NOT_RATED
     # The latest campaign on that day is S4: nothing submitted by anyone yet.

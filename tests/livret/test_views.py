@@ -89,8 +89,10 @@ def test_dashboard_for_the_manager(client, login, signed, make_user) -> None:  #
     assert "1 en retard sur la trajectoire" in text
     # Each row states its blocks in words: acquired, or in progress with what is left.
     row_of = {a: _row(text, a.apprentice.name) for a in (ahead, behind)}
-    assert "✔</span> Acquis" in row_of[ahead] and "En cours" not in row_of[ahead]
-    assert "◐</span> En cours" in row_of[behind] and "2 à acquérir" in row_of[behind]
+    assert "✔</span> Acquis" in row_of[ahead]
+    assert "En cours" not in row_of[ahead]
+    assert "◐</span> En cours" in row_of[behind]
+    assert "2 à acquérir" in row_of[behind]
     assert re.search(
         r"pas prêt·e</span>\s*<br><span class=\"muted\">blocs non acquis : \w+", row_of[behind]
     )

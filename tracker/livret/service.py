@@ -310,6 +310,9 @@ class Dashboard:
     # The semester of the latest campaign: the last whose evaluation window has opened.
     campaign: Semester | None
     codes: Mapping[int, str]
+    # The conditions of award by their short kind name ("Anglais"), label → name: the
+    # dashboard's jury column stays narrow; the livret gives the whole label.
+    requirement_names: Mapping[str, str]
 
 
 def dashboard_apprenticeships(
@@ -450,7 +453,8 @@ def cohort_dashboard(
             )
         )
     codes = {c.id: c.code for b in blocks for c in b.competences}
-    return Dashboard(blocks, rows, campaign, codes)
+    names = {r.label: r.kind_label for r in cohort.certification.requirements}
+    return Dashboard(blocks, rows, campaign, codes, names)
 
 
 # --- Alerts on a tutor's home page ----------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, UTCDateTime, utcnow
+from tracker.i18n import _l
 from tracker.referentials.records import RequirementKind
 
 REQUIREMENT_KINDS_SQL = ", ".join(f"'{kind.value}'" for kind in RequirementKind)
@@ -158,6 +159,21 @@ class Requirement(Base):
     position: Mapped[int]
 
     certification: Mapped[Certification] = relationship(back_populates="requirements")
+
+    @property
+    def kind_label(self) -> str:
+        """What kind of condition it is, in a word or two ("Anglais", "Soutenance")."""
+        return str(REQUIREMENT_KIND_LABELS.get(self.kind, self.kind))
+
+
+REQUIREMENT_KIND_LABELS = {
+    RequirementKind.ENGLISH: _l("Anglais"),
+    RequirementKind.MOBILITY: _l("Mobilité internationale"),
+    RequirementKind.REPORT: _l("Rapport"),
+    RequirementKind.DEFENCE: _l("Soutenance"),
+    RequirementKind.FINAL_PROJECT: _l("Projet de fin d'études"),
+    RequirementKind.COMPANY_OPINION: _l("Avis de l'entreprise"),
+}
 
 
 class ImportDraft(Base):

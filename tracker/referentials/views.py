@@ -163,17 +163,4 @@ def referential_helpers() -> dict[str, object]:
     return {
         "can_manage": may_manage_referentials(current_user),
         "level_label": level_label,
-        "requirement_kind_label": requirement_kind_label,
     }
-
-
-def requirement_kind_label(kind: str) -> str:
-    labels = {
-        "english": _("Anglais"),
-        "mobility": _("Mobilité internationale"),
-        "report": _("Rapport"),
-        "defence": _("Soutenance"),
-        "final_project": _("Projet de fin d'études"),
-        "company_opinion": _("Avis de l'entreprise"),
-    }
-    return labels.get(kind, kind)
