@@ -1063,6 +1063,15 @@ def run(
                 db.engine.dispose()
 
 
+# Both benchmarks (pages here, PDFs in tracker.jobs.bench) take the same database option.
+database_url_option = click.option(
+    "--database-url",
+    default=None,
+    help="PostgreSQL URL: the benchmark works in a new schema of it and drops it at the end "
+    "(default: a SQLite file in a temporary folder). Never the application's database.",
+)
+
+
 @click.command("bench")
 @click.option(
     "--apprentices", default=500, show_default=True, type=click.IntRange(min=1), help="Cohort size."
@@ -1074,12 +1083,7 @@ def run(
     type=click.IntRange(min=1),
     help="Measured requests per page.",
 )
-@click.option(
-    "--database-url",
-    default=None,
-    help="PostgreSQL URL: the benchmark works in a new schema of it and drops it at the end "
-    "(default: a SQLite file in a temporary folder). Never the application's database.",
-)
+@database_url_option
 def bench_command(apprentices: int, requests: int, database_url: str | None) -> None:
     """Seed a throwaway cohort and print, per main page, SQL queries and p50/p95 time."""
     run(apprentices, requests, database_url)

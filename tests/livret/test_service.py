@@ -164,6 +164,7 @@ def test_dashboard_rows(db_session, make_cohort, make_apprenticeship) -> None:  
     assert rows[behind.id].readiness.requirements_missing == ("Anglais B2",)
     # The jury column names a missing condition by its kind, the livret by its label.
     assert dashboard.requirement_names == {"Anglais B2": "Anglais"}
+    assert dashboard.missing_conditions(rows[behind.id]) == ["Anglais"]
     assert rows[fresh.id].latest_signed is None
     assert rows[fresh.id].blocks[block.id].state == BlockState.NOT_RATED
     # The latest campaign on that day is S4: nothing submitted by anyone yet.

@@ -40,6 +40,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from tracker.bench import database_url_option
 from tracker.extensions import db
 
 ONE_DOSSIER_SECONDS = 1.5
@@ -425,12 +426,7 @@ def run(
     type=click.IntRange(min=1),
     help="Dossiers measured one by one after the first.",
 )
-@click.option(
-    "--database-url",
-    default=None,
-    help="PostgreSQL URL: the benchmark works in a new schema of it and drops it at the end "
-    "(default: a SQLite file in a temporary folder). Never the application's database.",
-)
+@database_url_option
 def bench_dossiers_command(
     batch: int, workers: int | None, samples: int, database_url: str | None
 ) -> None:

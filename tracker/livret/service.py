@@ -314,6 +314,11 @@ class Dashboard:
     # dashboard's jury column stays narrow; the livret gives the whole label.
     requirement_names: Mapping[str, str]
 
+    def missing_conditions(self, row: DashboardRow) -> list[str]:
+        """The short names of the conditions ``row`` still misses."""
+        names = self.requirement_names
+        return [names.get(label, label) for label in row.readiness.requirements_missing]
+
 
 def dashboard_apprenticeships(
     session: Session, cohort: Cohort, *, with_periods: bool
